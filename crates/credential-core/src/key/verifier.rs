@@ -1,0 +1,191 @@
+//! Verifying a presented API key.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::Duration;
+
+use crate::clock::{Clock, SystemClock};
+use crate::key::format::{KeyFormat, KeyParseError, ParsedKey};
+use crate::key::pepper::{HashCheck, Peppers};
+use crate::key::record::{CreditSpend, KeyRecord};
+use crate::key::store::KeyStore;
+use crate::ratelimit::{MemoryRateLimiter, RateDecision, RateLimiter};
+use crate::rejection::{Reason, Rejection};
+use crate::scope::Requirement;
+use crate::telemetry;
+use crate::verify::{CredentialKind, Principal, Verifier};
+
+/// How stale `last_used_at` may get before a verification writes it again.
+pub const DEFAULT_LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
+
+/// Verifies API keys against a [`KeyStore`].
+///
+/// Checks run in this order, and the first failure is the rejection:
+///
+/// 1. shape: length, alphabet, separators, prefix ([`Reason::Malformed`],
+///    [`Reason::WrongPrefix`]);
+/// 2. checksum ([`Reason::BadChecksum`]) — a key that fails it never
+///    reaches the store;
+/// 3. store lookup by id ([`Reason::UnknownKey`], or
+///    [`Reason::StoreUnavailable`] when the store fails);
+/// 4. constant-time comparison of the secret's keyed hash
+///    ([`Reason::BadSecret`], [`Reason::UnknownPepper`]);
+/// 5. revoked, disabled, expired, rolled past its grace period;
+/// 6. the scope requirement, when given ([`Reason::InsufficientScope`]);
+/// 7. the key's rate limit, if it has one ([`Reason::RateLimited`]);
+/// 8. the key's usage credits, if it is metered
+///    ([`Reason::CreditsExhausted`]) — a credit is spent only when every
+///    other check passed.
+///
+/// A store or rate limiter that fails at any step is
+/// [`Reason::StoreUnavailable`].
+///
+/// After a success it re-hashes the secret under the current pepper if the
+/// stored hash used an older one, and records the use at most once per
+/// granularity period (default one minute). Failures of these two writes
+/// are logged and do not fail the request: the credential was valid.
+#[derive(Debug)]
+pub struct KeyVerifier<S: ?Sized> {
+    store: Arc<S>,
+    format: KeyFormat,
+    peppers: Arc<Peppers>,
+    clock: Arc<dyn Clock>,
+    rate_limiter: Arc<dyn RateLimiter>,
+    last_used_granularity: Duration,
+}
+
+impl<S: KeyStore + ?Sized> KeyVerifier<S> {
+    /// A verifier for keys of `format` whose hashes `peppers` can check.
+    pub fn new(store: Arc<S>, format: KeyFormat, peppers: Arc<Peppers>) -> Self {
+        Self {
+            store,
+            format,
+            peppers,
+            clock: Arc::new(SystemClock),
+            rate_limiter: Arc::new(MemoryRateLimiter::new()),
+            last_used_granularity: DEFAULT_LAST_USED_GRANULARITY,
+        }
+    }
+
+    /// Replaces the clock (for tests and simulations).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the rate limiter (by default one in this process's memory;
+    /// a fleet shares one through a networked store).
+    #[must_use]
+    pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.rate_limiter = limiter;
+        self
+    }
+
+    /// Sets how stale `last_used_at` may get before it is written again.
+    #[must_use]
+    pub fn with_last_used_granularity(mut self, granularity: Duration) -> Self {
+        self.last_used_granularity = granularity;
+        self
+    }
+
+    /// Steps 3 to 6, and the writes after a success.
+    async fn check(
+        &self,
+        parsed: &ParsedKey,
+        required: Option<&Requirement>,
+    ) -> Result<Arc<KeyRecord>, Rejection> {
+        let id = parsed.id();
+        let record = match self.store.get(&id).await {
+            Ok(Some(record)) => record,
+            Ok(None) => return Err(Rejection::new(Reason::UnknownKey)),
+            Err(_) => return Err(Rejection::new(Reason::StoreUnavailable)),
+        };
+        let upgrade = match self
+            .peppers
+            .check(parsed.secret().expose_secret(), &record.hash)
+        {
+            HashCheck::Match => None,
+            HashCheck::MatchNeedsUpgrade(hash) => Some(hash),
+            HashCheck::Mismatch => return Err(Rejection::new(Reason::BadSecret)),
+            HashCheck::UnknownPepper => return Err(Rejection::new(Reason::UnknownPepper)),
+        };
+        let now = self.clock.now();
+        record.lifecycle_check(now).map_err(Rejection::new)?;
+        if let Some(missing) = required.and_then(|requirement| requirement.missing(&record.scopes))
+        {
+            return Err(Rejection::insufficient_scope(missing));
+        }
+        if let Some(limit) = &record.rate_limit {
+            match self.rate_limiter.acquire(id.as_str(), limit, now).await {
+                Ok(RateDecision::Allowed) => {}
+                Ok(RateDecision::Limited { retry_after }) => {
+                    return Err(Rejection::rate_limited(retry_after.unsigned_abs()));
+                }
+                Err(_) => return Err(Rejection::new(Reason::StoreUnavailable)),
+            }
+        }
+        if record.credits.is_some() {
+            match self.store.spend_credit(&id, now).await {
+                Ok(CreditSpend::Spent { .. } | CreditSpend::Unmetered) => {}
+                Ok(CreditSpend::Exhausted { refill_at }) => {
+                    let refill_in = refill_at.map(|at| (at - now).unsigned_abs());
+                    return Err(Rejection::credits_exhausted(refill_in));
+                }
+                Err(_) => return Err(Rejection::new(Reason::StoreUnavailable)),
+            }
+        }
+
+        if let Some(new_hash) = upgrade
+            && let Err(error) = self.store.upgrade_hash(&id, &record.hash, new_hash).await
+        {
+            telemetry::store_write_failed("upgrade_hash", id.as_str(), &error);
+        }
+        let stale = record
+            .last_used_at
+            .is_none_or(|last| now - last >= self.last_used_granularity);
+        if stale && let Err(error) = self.store.record_use(&id, now).await {
+            telemetry::store_write_failed("record_use", id.as_str(), &error);
+        }
+        Ok(record)
+    }
+}
+
+#[async_trait]
+impl<S: KeyStore + ?Sized> Verifier for KeyVerifier<S> {
+    async fn verify(
+        &self,
+        credential: &str,
+        required: Option<&Requirement>,
+    ) -> Result<Principal, Rejection> {
+        let parsed = match self.format.parse(credential) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let reason = match error {
+                    KeyParseError::BadChecksum => Reason::BadChecksum,
+                    KeyParseError::WrongPrefix => Reason::WrongPrefix,
+                    _ => Reason::Malformed,
+                };
+                // Nothing of a string that failed the syntax checks is
+                // logged: it may be a secret pasted into the wrong header.
+                telemetry::rejected(CredentialKind::ApiKey, reason, None);
+                return Err(Rejection::new(reason));
+            }
+        };
+        match self.check(&parsed, required).await {
+            Ok(record) => {
+                telemetry::accepted(CredentialKind::ApiKey, record.id.as_str());
+                Ok(Principal::from_key(record))
+            }
+            Err(rejection) => {
+                telemetry::rejected(
+                    CredentialKind::ApiKey,
+                    rejection.reason(),
+                    Some(parsed.id().as_str()),
+                );
+                Err(rejection)
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! # credential-core
+//!
+//! Issue, verify, scope, rotate and revoke API keys in-process, with no
+//! auth server to run. This crate holds the vocabulary, the formats, the
+//! [`Verifier`] contract and in-memory stores; HTTP adapters and database
+//! stores live in their own crates and depend on this one.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
+//! use credential_core::scope::Requirement;
+//! use credential_core::{FaceConfig, Reason, Verifier};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//! let manager = KeyManager::new(
+//!     Arc::new(MemoryKeyStore::new()),
+//!     KeyFormat::new("sk_live")?,
+//!     Peppers::new(Pepper::generate(1)?),
+//! );
+//! let created = manager.create(NewKey::new("acme", "reports:read".parse()?)).await?;
+//! let verifier = manager.verifier();
+//!
+//! // Parse route requirements once, at start-up.
+//! let read: Requirement = "reports:read".parse()?;
+//! let write: Requirement = "reports:write OR reports:admin".parse()?;
+//!
+//! let principal = verifier.verify(created.key.expose_secret(), Some(&read)).await?;
+//! assert_eq!(principal.subject(), "acme");
+//!
+//! let rejection = verifier.verify(created.key.expose_secret(), Some(&write)).await.unwrap_err();
+//! assert_eq!(rejection.reason(), Reason::InsufficientScope);
+//! let face = rejection.public_face(&FaceConfig::new("reports")?);
+//! assert_eq!(face.status(), 403);
+//! assert_eq!(
+//!     face.www_authenticate(),
+//!     Some(r#"Bearer realm="reports", error="insufficient_scope", scope="reports:write""#)
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Where things are
+//!
+//! - [`key`]: the API key format, peppered hashing, records, the
+//!   [`KeyStore`](key::KeyStore) contract, [`KeyManager`](key::KeyManager)
+//!   and [`KeyVerifier`](key::KeyVerifier).
+//! - [`scope`]: scopes, granted sets with wildcards, requirement expressions.
+//! - [`rejection`]: internal reasons and the public face of a refusal.
+//! - [`verify`]: the [`Verifier`] trait and the verified [`Principal`].
+//! - [`ratelimit`]: per-credential rate limits (GCRA) and the
+//!   [`RateLimiter`](ratelimit::RateLimiter) contract.
+//! - [`clock`]: the injectable clock behind every time rule.
+//!
+//! ## Crate features
+//!
+//! - `tracing` (default): emit a `tracing` event for every verification
+//!   outcome, with the internal reason, the credential kind and the public
+//!   key id — never a secret.
+//!
+//! ## Security properties
+//!
+//! - Secrets ([`ApiKey`], [`KeySecret`], [`key::Pepper`]) redact `Debug`,
+//!   are wiped on drop and compare in constant time.
+//! - Randomness comes only from `ring::rand::SystemRandom`.
+//! - Stores keep `HMAC-SHA-256(pepper, secret)`, never the secret.
+//! - Every failure is a rejection: a store error is a `503`, never a pass
+//!   and never a `401`.
+//! - No `unsafe`; parsers return errors and never panic.
+
+#![forbid(unsafe_code)]
+
+mod base62;
+pub mod clock;
+pub mod key;
+pub mod ratelimit;
+pub mod rejection;
+pub mod scope;
+mod secret;
+mod serde_time;
+mod store;
+mod telemetry;
+pub mod verify;
+
+pub use key::{KeyId, KeyRecord};
+pub use rejection::{FaceConfig, PublicFace, Reason, Rejection};
+pub use secret::{ApiKey, KeySecret};
+pub use store::StoreError;
+pub use verify::{CredentialKind, Principal, Verifier};

@@ -1,0 +1,101 @@
+//! Secret values: an API key as presented to its owner, and the secret part
+//! inside it.
+//!
+//! Each secret type redacts its `Debug` output, wipes its memory on drop and
+//! compares in constant time, so a secret cannot leak through a log line, a
+//! heap dump of freed memory or a timing side channel on `==`.
+
+use std::fmt;
+
+use subtle::ConstantTimeEq;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
+
+use crate::key::format::SECRET_LEN;
+
+/// A whole API key string such as `sk_live_1a2B…_9xY…`: what the key's owner
+/// sends in a header.
+///
+/// It is returned exactly once, when the key is created or rolled; the store
+/// keeps only a keyed hash of its secret part. `Debug` shows the prefix and
+/// the public id, never the secret.
+///
+/// ```
+/// use credential_core::ApiKey;
+///
+/// let key = ApiKey::new("sk_live_0123456789abcdef_SECRETPART");
+/// assert_eq!(format!("{key:?}"), r#"ApiKey("sk_live_0123456789abcdef_…")"#);
+/// assert_eq!(key, ApiKey::new("sk_live_0123456789abcdef_SECRETPART"));
+/// ```
+#[derive(Clone)]
+pub struct ApiKey(Zeroizing<String>);
+
+impl ApiKey {
+    /// Wraps a key string, for example one read from configuration.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(Zeroizing::new(key.into()))
+    }
+
+    /// The key string, to show its owner once or to send in a request.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before the secret (`prefix_id_`), safe to show and log.
+    pub fn public_part(&self) -> &str {
+        match self.0.rfind('_') {
+            Some(cut) => self.0.get(..=cut).unwrap_or(""),
+            None => "",
+        }
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ApiKey")
+            .field(&format_args!("\"{}…\"", self.public_part()))
+            .finish()
+    }
+}
+
+impl PartialEq for ApiKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for ApiKey {}
+
+// `Zeroizing` wipes the string's buffer when the key is dropped.
+impl ZeroizeOnDrop for ApiKey {}
+
+/// The secret part of an API key: the base62 characters between the id and
+/// the checksum. Only its keyed hash is stored.
+#[derive(Clone)]
+pub struct KeySecret(Zeroizing<[u8; SECRET_LEN]>);
+
+impl KeySecret {
+    pub(crate) fn from_array(bytes: [u8; SECRET_LEN]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    /// The secret's bytes (base62 ASCII), as hashed.
+    pub fn expose_secret(&self) -> &[u8] {
+        self.0.as_ref()
+    }
+}
+
+impl fmt::Debug for KeySecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeySecret(<redacted>)")
+    }
+}
+
+impl PartialEq for KeySecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_ref().ct_eq(other.0.as_ref()).into()
+    }
+}
+
+impl Eq for KeySecret {}
+
+impl ZeroizeOnDrop for KeySecret {}
