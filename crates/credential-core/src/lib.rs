@@ -73,6 +73,7 @@
 mod base62;
 pub mod clock;
 pub mod key;
+pub mod oauth;
 pub mod ratelimit;
 pub mod rejection;
 pub mod scope;
@@ -80,10 +81,11 @@ mod secret;
 mod serde_time;
 mod store;
 mod telemetry;
+pub mod token;
 pub mod verify;
 
 pub use key::{KeyId, KeyRecord};
 pub use rejection::{FaceConfig, PublicFace, Reason, Rejection};
-pub use secret::{ApiKey, KeySecret};
+pub use secret::{AccessToken, ApiKey, KeySecret, RefreshToken};
 pub use store::StoreError;
 pub use verify::{CredentialKind, Principal, Verifier};

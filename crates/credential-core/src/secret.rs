@@ -99,3 +99,96 @@ impl PartialEq for KeySecret {
 impl Eq for KeySecret {}
 
 impl ZeroizeOnDrop for KeySecret {}
+
+/// An opaque refresh token (same shape as an API key, with its own prefix).
+///
+/// Single use: redeeming it returns a new one. `Debug` shows only the part
+/// before the secret.
+///
+/// ```
+/// use credential_core::RefreshToken;
+///
+/// let token = RefreshToken::new("rt_0123456789abcdef_SECRETPART");
+/// assert_eq!(format!("{token:?}"), r#"RefreshToken("rt_0123456789abcdef_…")"#);
+/// ```
+#[derive(Clone)]
+pub struct RefreshToken(Zeroizing<String>);
+
+impl RefreshToken {
+    /// Wraps a refresh token string.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(Zeroizing::new(token.into()))
+    }
+
+    /// The token string, to send to the client or present to the server.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+
+    fn public_part(&self) -> &str {
+        match self.0.rfind('_') {
+            Some(cut) => self.0.get(..=cut).unwrap_or(""),
+            None => "",
+        }
+    }
+}
+
+impl fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RefreshToken")
+            .field(&format_args!("\"{}…\"", self.public_part()))
+            .finish()
+    }
+}
+
+impl PartialEq for RefreshToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for RefreshToken {}
+
+impl ZeroizeOnDrop for RefreshToken {}
+
+/// A signed access token (a JWT) as sent in `Authorization: Bearer`.
+///
+/// It is a bearer credential, so it is handled like a secret: `Debug` is
+/// redacted, memory is wiped on drop, equality is constant-time.
+///
+/// ```
+/// use credential_core::AccessToken;
+///
+/// let token = AccessToken::new("eyJhbGciOiJIUzI1NiJ9.e30.sig");
+/// assert_eq!(format!("{token:?}"), "AccessToken(<redacted>)");
+/// ```
+#[derive(Clone)]
+pub struct AccessToken(Zeroizing<String>);
+
+impl AccessToken {
+    /// Wraps a token string.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(Zeroizing::new(token.into()))
+    }
+
+    /// The compact JWS string.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+impl PartialEq for AccessToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for AccessToken {}
+
+impl ZeroizeOnDrop for AccessToken {}

@@ -1,0 +1,1 @@
+//! JOSE building blocks.

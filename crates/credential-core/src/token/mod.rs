@@ -1,0 +1,3 @@
+//! API tokens: signed, short-lived JWT access tokens (RFC 9068).
+
+pub mod jose;
