@@ -72,6 +72,7 @@
 
 mod base62;
 pub mod clock;
+mod dispatch;
 pub mod key;
 pub mod oauth;
 pub mod ratelimit;
@@ -84,6 +85,7 @@ mod telemetry;
 pub mod token;
 pub mod verify;
 
+pub use dispatch::CredentialVerifier;
 pub use key::{KeyId, KeyRecord};
 pub use rejection::{FaceConfig, PublicFace, Reason, Rejection};
 pub use secret::{AccessToken, ApiKey, KeySecret, RefreshToken};

@@ -10,7 +10,7 @@
 //! | --- | --- | --- |
 //! | no credential | 401 | `Bearer realm="…"` (no error code) |
 //! | malformed credential | 400 | `error="invalid_request"` |
-//! | unknown, bad checksum, wrong secret, expired, revoked, disabled | 401 | `error="invalid_token"` |
+//! | unknown, bad checksum, wrong secret, bad signature, bad claims, expired, revoked, disabled | 401 | `error="invalid_token"` |
 //! | missing scope | 403 | `error="insufficient_scope", scope="…"` |
 //! | rate limited | 429 | — (`Retry-After`) |
 //! | credits used up | 429 or configured | — |
@@ -39,6 +39,30 @@ pub enum Reason {
     BadSecret,
     /// The key's hash was made by a pepper that is no longer configured.
     UnknownPepper,
+    /// A token's signature does not verify.
+    BadSignature,
+    /// A token names no signing key the verifier knows (unknown or retired
+    /// `kid`, or no `kid` where several keys could apply).
+    UnknownSigningKey,
+    /// A token's `alg` is `none` or not one this library verifies.
+    UnsupportedAlgorithm,
+    /// A token's `alg` differs from the algorithm its key is pinned to.
+    AlgorithmMismatch,
+    /// A token's header marks an extension critical (`crit`) that is not
+    /// understood.
+    CriticalHeader,
+    /// A token's `typ` is not one the verifier accepts.
+    WrongTokenType,
+    /// A token's claims are malformed: wrong JSON types, duplicate names,
+    /// a missing required claim.
+    InvalidClaims,
+    /// A token's `iss` is not an accepted issuer.
+    WrongIssuer,
+    /// A token's `aud` does not name an accepted audience, or names one when
+    /// none is configured.
+    WrongAudience,
+    /// A token's `nbf` is in the future.
+    NotYetValid,
     /// The credential's expiry has passed.
     Expired,
     /// The credential was revoked.
@@ -68,6 +92,16 @@ impl Reason {
             Self::UnknownKey => "unknown_key",
             Self::BadSecret => "bad_secret",
             Self::UnknownPepper => "unknown_pepper",
+            Self::BadSignature => "bad_signature",
+            Self::UnknownSigningKey => "unknown_signing_key",
+            Self::UnsupportedAlgorithm => "unsupported_algorithm",
+            Self::AlgorithmMismatch => "algorithm_mismatch",
+            Self::CriticalHeader => "critical_header",
+            Self::WrongTokenType => "wrong_token_type",
+            Self::InvalidClaims => "invalid_claims",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+            Self::NotYetValid => "not_yet_valid",
             Self::Expired => "expired",
             Self::Revoked => "revoked",
             Self::Disabled => "disabled",
@@ -172,6 +206,16 @@ impl Rejection {
             | Reason::UnknownKey
             | Reason::BadSecret
             | Reason::UnknownPepper
+            | Reason::BadSignature
+            | Reason::UnknownSigningKey
+            | Reason::UnsupportedAlgorithm
+            | Reason::AlgorithmMismatch
+            | Reason::CriticalHeader
+            | Reason::WrongTokenType
+            | Reason::InvalidClaims
+            | Reason::WrongIssuer
+            | Reason::WrongAudience
+            | Reason::NotYetValid
             | Reason::Expired
             | Reason::Revoked
             | Reason::Disabled

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::key::{KeyId, KeyRecord, Metadata};
 use crate::rejection::Rejection;
 use crate::scope::{Requirement, ScopeSet};
+use crate::token::Claims;
 
 /// Turns a presented credential into a verified [`Principal`].
 ///
@@ -46,6 +47,8 @@ impl<V: Verifier + ?Sized> Verifier for Arc<V> {
 pub enum CredentialKind {
     /// A long-lived API key.
     ApiKey,
+    /// A signed, short-lived access token.
+    AccessToken,
 }
 
 impl CredentialKind {
@@ -53,6 +56,7 @@ impl CredentialKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ApiKey => "api_key",
+            Self::AccessToken => "access_token",
         }
     }
 }
@@ -70,6 +74,7 @@ pub struct Principal {
 #[derive(Debug, Clone)]
 enum Source {
     ApiKey(Arc<KeyRecord>),
+    AccessToken(Arc<Claims>),
 }
 
 impl Principal {
@@ -79,10 +84,18 @@ impl Principal {
         }
     }
 
+    pub(crate) fn from_token(claims: Arc<Claims>) -> Self {
+        Self {
+            source: Source::AccessToken(claims),
+        }
+    }
+
     /// The subject (owner) the credential acts for.
     pub fn subject(&self) -> &str {
         match &self.source {
             Source::ApiKey(record) => &record.subject,
+            // `sub` is required unless the validation rules dropped it.
+            Source::AccessToken(claims) => claims.subject().unwrap_or_default(),
         }
     }
 
@@ -90,6 +103,7 @@ impl Principal {
     pub fn kind(&self) -> CredentialKind {
         match &self.source {
             Source::ApiKey(_) => CredentialKind::ApiKey,
+            Source::AccessToken(_) => CredentialKind::AccessToken,
         }
     }
 
@@ -97,6 +111,32 @@ impl Principal {
     pub fn key_id(&self) -> Option<KeyId> {
         match &self.source {
             Source::ApiKey(record) => Some(record.id),
+            Source::AccessToken(_) => None,
+        }
+    }
+
+    /// The client the credential belongs to: the key id for an API key,
+    /// the `client_id` claim for an access token.
+    pub fn client_id(&self) -> Option<&str> {
+        match &self.source {
+            Source::ApiKey(record) => Some(record.id.as_str()),
+            Source::AccessToken(claims) => claims.client_id(),
+        }
+    }
+
+    /// The access token's `jti`, when the credential is an access token.
+    pub fn token_id(&self) -> Option<&str> {
+        match &self.source {
+            Source::ApiKey(_) => None,
+            Source::AccessToken(claims) => claims.token_id(),
+        }
+    }
+
+    /// The verified claims, when the credential is an access token.
+    pub fn claims(&self) -> Option<&Claims> {
+        match &self.source {
+            Source::ApiKey(_) => None,
+            Source::AccessToken(claims) => Some(claims),
         }
     }
 
@@ -104,6 +144,7 @@ impl Principal {
     pub fn scopes(&self) -> &ScopeSet {
         match &self.source {
             Source::ApiKey(record) => &record.scopes,
+            Source::AccessToken(claims) => claims.scope(),
         }
     }
 
@@ -111,13 +152,16 @@ impl Principal {
     pub fn expires_at(&self) -> Option<OffsetDateTime> {
         match &self.source {
             Source::ApiKey(record) => record.expires_at,
+            Source::AccessToken(claims) => claims.expires_at(),
         }
     }
 
-    /// The credential's metadata (a small JSON object).
+    /// The credential's metadata: the key's metadata, or a token's claims
+    /// other than the registered ones.
     pub fn metadata(&self) -> &Metadata {
         match &self.source {
             Source::ApiKey(record) => &record.metadata,
+            Source::AccessToken(claims) => claims.extra(),
         }
     }
 

@@ -16,6 +16,7 @@ use crate::ratelimit::RateLimit;
 use crate::scope::ScopeSet;
 use crate::secret::ApiKey;
 use crate::store::StoreError;
+use crate::token::RevocationStore;
 
 /// How many times `create` draws a fresh id after an id collision. With
 /// 95-bit ids a single collision is already astronomically unlikely.
@@ -104,6 +105,14 @@ pub struct KeyManager<S: ?Sized> {
     peppers: Arc<Peppers>,
     clock: Arc<dyn Clock>,
     rng: SystemRandom,
+    token_revocation: Option<TokenRevocation>,
+}
+
+/// Where revoking a key also revokes the access tokens minted from it.
+#[derive(Debug, Clone)]
+struct TokenRevocation {
+    store: Arc<dyn RevocationStore>,
+    longest_lifetime: Duration,
 }
 
 impl<S: KeyStore + ?Sized> KeyManager<S> {
@@ -116,7 +125,24 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
             peppers: Arc::new(peppers),
             clock: Arc::new(SystemClock),
             rng: SystemRandom::new(),
+            token_revocation: None,
         }
+    }
+
+    /// Makes [`revoke`](Self::revoke) also revoke every access token issued
+    /// to the key so far, through `store`; the entry is kept for
+    /// `longest_lifetime`, the longest lifetime such a token can have.
+    #[must_use]
+    pub fn with_token_revocation(
+        mut self,
+        store: Arc<dyn RevocationStore>,
+        longest_lifetime: Duration,
+    ) -> Self {
+        self.token_revocation = Some(TokenRevocation {
+            store,
+            longest_lifetime,
+        });
+        self
     }
 
     /// Replaces the clock (for tests and simulations).
@@ -263,12 +289,25 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
         self.change(id, KeyUpdate::Disabled(false)).await
     }
 
-    /// Revokes a key for good. Revoking twice keeps the first time.
+    /// Revokes a key for good. Revoking twice keeps the first time. With
+    /// [`with_token_revocation`](Self::with_token_revocation), the access
+    /// tokens minted from the key are revoked too; if that fails the error
+    /// is returned (the key itself is revoked already) so the caller can
+    /// retry.
     pub async fn revoke(&self, id: &KeyId) -> Result<Arc<KeyRecord>, ManageError> {
-        Ok(self
-            .store
-            .update(id, KeyUpdate::Revoke(self.clock.now()))
-            .await?)
+        let now = self.clock.now();
+        let record = self.store.update(id, KeyUpdate::Revoke(now)).await?;
+        if let Some(tokens) = &self.token_revocation {
+            tokens
+                .store
+                .revoke_client(
+                    id.as_str(),
+                    now,
+                    now.saturating_add(tokens.longest_lifetime),
+                )
+                .await?;
+        }
+        Ok(record)
     }
 
     /// Replaces a key with a new one that copies its subject, name, scopes,

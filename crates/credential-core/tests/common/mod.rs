@@ -1,5 +1,8 @@
 //! Fixtures shared by the integration tests.
+
 #![allow(dead_code, unreachable_pub)]
+
+pub mod tokens;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,0 +1,85 @@
+//! One verifier for API keys and access tokens from the same header.
+
+use async_trait::async_trait;
+
+use crate::key::{KeyStore, KeyVerifier};
+use crate::rejection::{Reason, Rejection};
+use crate::scope::Requirement;
+use crate::token::TokenVerifier;
+use crate::verify::{Principal, Verifier};
+
+/// Accepts an API key or an access token, telling them apart by shape: a
+/// compact JWS has two `.` separators, an API key has none (its alphabet is
+/// `[0-9A-Za-z_]`). The [`Principal`] says which it was.
+///
+/// A credential of a kind this verifier was not given is malformed for it
+/// (`400`), never passed to the other verifier.
+#[derive(Debug)]
+pub struct CredentialVerifier<S: ?Sized> {
+    keys: Option<KeyVerifier<S>>,
+    tokens: Option<TokenVerifier>,
+}
+
+impl<S: KeyStore + ?Sized> CredentialVerifier<S> {
+    /// Accepts both API keys and access tokens.
+    pub fn new(keys: KeyVerifier<S>, tokens: TokenVerifier) -> Self {
+        Self {
+            keys: Some(keys),
+            tokens: Some(tokens),
+        }
+    }
+
+    /// Accepts API keys only.
+    pub fn keys_only(keys: KeyVerifier<S>) -> Self {
+        Self {
+            keys: Some(keys),
+            tokens: None,
+        }
+    }
+
+    /// The API key verifier.
+    pub fn key_verifier(&self) -> Option<&KeyVerifier<S>> {
+        self.keys.as_ref()
+    }
+
+    /// The access token verifier.
+    pub fn token_verifier(&self) -> Option<&TokenVerifier> {
+        self.tokens.as_ref()
+    }
+}
+
+impl CredentialVerifier<dyn KeyStore> {
+    /// Accepts access tokens only.
+    pub fn tokens_only(tokens: TokenVerifier) -> Self {
+        Self {
+            keys: None,
+            tokens: Some(tokens),
+        }
+    }
+}
+
+/// Whether a credential is shaped like a compact JWS rather than a key.
+pub(crate) fn looks_like_token(credential: &str) -> bool {
+    credential.bytes().filter(|&b| b == b'.').count() == 2
+}
+
+#[async_trait]
+impl<S: KeyStore + ?Sized> Verifier for CredentialVerifier<S> {
+    async fn verify(
+        &self,
+        credential: &str,
+        required: Option<&Requirement>,
+    ) -> Result<Principal, Rejection> {
+        if looks_like_token(credential) {
+            match &self.tokens {
+                Some(tokens) => tokens.verify(credential, required).await,
+                None => Err(Rejection::new(Reason::Malformed)),
+            }
+        } else {
+            match &self.keys {
+                Some(keys) => keys.verify(credential, required).await,
+                None => Err(Rejection::new(Reason::Malformed)),
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The JOSE header of a compact JWS: all that an untrusted token reveals.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+
+use crate::rejection::Reason;
+use crate::token::error::TokenError;
+use crate::token::fields::{DUPLICATE, Name, detail_of};
+use crate::token::jose::{Algorithm, StrictValue};
+
+/// A parsed, validated JOSE header.
+///
+/// Parsing is strict: duplicate member names, an `alg` other than a
+/// supported algorithm (so never `none`), and any `crit` member (no
+/// extension is understood) are rejected. Other members are ignored, as
+/// RFC 7515 §4 requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    alg: Algorithm,
+    kid: Option<String>,
+    typ: Option<String>,
+}
+
+impl Header {
+    pub(crate) fn new(alg: Algorithm, kid: Option<String>, typ: Option<String>) -> Self {
+        Self { alg, kid, typ }
+    }
+
+    /// The signature algorithm the token claims.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The id of the key the token claims to be signed with.
+    pub fn key_id(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The media type of the token (`at+jwt` for access tokens).
+    pub fn token_type(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+
+    /// Parses decoded header JSON.
+    pub(crate) fn parse(json: &[u8]) -> Result<Self, TokenError> {
+        let raw: RawHeader = serde_json::from_slice(json).map_err(|e| {
+            TokenError::malformed(detail_of(
+                &e,
+                "duplicate header member",
+                "header is not a valid JOSE header",
+            ))
+        })?;
+        if raw.crit {
+            return Err(TokenError::new(
+                Reason::CriticalHeader,
+                "crit names an unsupported extension",
+            ));
+        }
+        let alg = raw.alg.ok_or(TokenError::malformed("header has no alg"))?;
+        let alg = Algorithm::from_name(&alg).ok_or(TokenError::new(
+            Reason::UnsupportedAlgorithm,
+            "alg is not supported",
+        ))?;
+        Ok(Self {
+            alg,
+            kid: raw.kid,
+            typ: raw.typ,
+        })
+    }
+
+    /// The header as JSON, members in a fixed order.
+    pub(crate) fn to_json(&self) -> String {
+        let mut header = serde_json::Map::new();
+        header.insert("alg".to_owned(), self.alg.as_str().into());
+        if let Some(kid) = &self.kid {
+            header.insert("kid".to_owned(), kid.as_str().into());
+        }
+        if let Some(typ) = &self.typ {
+            header.insert("typ".to_owned(), typ.as_str().into());
+        }
+        serde_json::Value::Object(header).to_string()
+    }
+}
+
+struct RawHeader {
+    alg: Option<String>,
+    kid: Option<String>,
+    typ: Option<String>,
+    crit: bool,
+}
+
+impl<'de> Deserialize<'de> for RawHeader {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RawHeaderVisitor)
+    }
+}
+
+struct RawHeaderVisitor;
+
+impl<'de> Visitor<'de> for RawHeaderVisitor {
+    type Value = RawHeader;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JOSE header object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader, A::Error> {
+        let mut header = RawHeader {
+            alg: None,
+            kid: None,
+            typ: None,
+            crit: false,
+        };
+        let mut others: Vec<String> = Vec::new();
+        let mut seen_crit = false;
+        while let Some(name) = map.next_key::<Name<'de>>()? {
+            let slot = match name.as_str() {
+                "alg" => &mut header.alg,
+                "kid" => &mut header.kid,
+                "typ" => &mut header.typ,
+                "crit" => {
+                    if seen_crit {
+                        return Err(de::Error::custom(DUPLICATE));
+                    }
+                    seen_crit = true;
+                    map.next_value_seed(StrictValue)?;
+                    header.crit = true;
+                    continue;
+                }
+                other => {
+                    if others.iter().any(|seen| seen == other) {
+                        return Err(de::Error::custom(DUPLICATE));
+                    }
+                    others.push(name.into_string());
+                    map.next_value_seed(StrictValue)?;
+                    continue;
+                }
+            };
+            if slot.is_some() {
+                return Err(de::Error::custom(DUPLICATE));
+            }
+            *slot = Some(map.next_value::<String>()?);
+        }
+        Ok(header)
+    }
+}

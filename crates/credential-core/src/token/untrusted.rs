@@ -1,0 +1,122 @@
+//! A token before and after verification: two types, so that claims are
+//! unreachable until the signature and the rules have been checked.
+
+use crate::token::claims::Claims;
+use crate::token::error::TokenError;
+use crate::token::header::Header;
+use crate::token::jose::b64;
+
+/// A compact JWS that has been split and whose header has been parsed, but
+/// whose signature has not been checked. Only the header is visible.
+///
+/// ```
+/// use credential_core::token::UntrustedToken;
+///
+/// let token = "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.e30.c2lnbmF0dXJl";
+/// let untrusted = UntrustedToken::parse(token, 8192)?;
+/// assert_eq!(untrusted.header().token_type(), Some("at+jwt"));
+/// # Ok::<(), credential_core::token::TokenError>(())
+/// ```
+#[derive(Debug)]
+pub struct UntrustedToken<'a> {
+    header: Header,
+    signing_input: &'a str,
+    payload: &'a str,
+    signature: Vec<u8>,
+}
+
+impl<'a> UntrustedToken<'a> {
+    /// Splits and checks the shape of `token`: at most `max_size` bytes,
+    /// exactly three base64url segments without padding, a valid header.
+    pub fn parse(token: &'a str, max_size: usize) -> Result<Self, TokenError> {
+        if token.len() > max_size {
+            return Err(TokenError::malformed("token is larger than the size limit"));
+        }
+        let mut parts = token.splitn(3, '.');
+        let (Some(header), Some(payload), Some(signature)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::malformed(
+                "token is not three dot-separated segments",
+            ));
+        };
+        if signature.contains('.') {
+            return Err(TokenError::malformed(
+                "token is not three dot-separated segments",
+            ));
+        }
+        let signing_input =
+            token
+                .get(..header.len() + 1 + payload.len())
+                .ok_or(TokenError::malformed(
+                    "token is not three dot-separated segments",
+                ))?;
+        let header_json = b64::decode(header.as_bytes())
+            .ok_or(TokenError::malformed("header is not base64url"))?;
+        let header = Header::parse(&header_json)?;
+        if !payload.bytes().all(is_base64url) || payload.is_empty() {
+            return Err(TokenError::malformed("payload is not base64url"));
+        }
+        let signature = b64::decode(signature.as_bytes())
+            .ok_or(TokenError::malformed("signature is not base64url"))?;
+        Ok(Self {
+            header,
+            signing_input,
+            payload,
+            signature,
+        })
+    }
+
+    /// The token's header. Nothing in it is trustworthy yet.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub(crate) fn signing_input(&self) -> &[u8] {
+        self.signing_input.as_bytes()
+    }
+
+    pub(crate) fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// Decodes and parses the claims; only after the signature verified.
+    pub(crate) fn into_verified(self) -> Result<VerifiedToken, TokenError> {
+        let json = b64::decode(self.payload.as_bytes())
+            .ok_or(TokenError::malformed("payload is not base64url"))?;
+        let claims = Claims::parse(&json)?;
+        Ok(VerifiedToken {
+            header: self.header,
+            claims,
+        })
+    }
+}
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// A token whose signature verified under a trusted key and whose claims
+/// met the [`Validation`](crate::token::Validation) rules.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    header: Header,
+    claims: Claims,
+}
+
+impl VerifiedToken {
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The verified claims.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The verified claims, by value.
+    pub fn into_claims(self) -> Claims {
+        self.claims
+    }
+}
