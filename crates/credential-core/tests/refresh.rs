@@ -81,9 +81,10 @@ impl World {
 
     async fn exchange(&self) -> TokenPair {
         let access = self.issuer.mint_for_key(self.record(), None).unwrap();
+        let record = self.record();
         let refresh = self
             .refresher
-            .issue(self.record(), &self.record().scopes, &access)
+            .issue(record.id, &record.subject, &record.scopes, &access)
             .await
             .unwrap();
         TokenPair { access, refresh }

@@ -76,6 +76,7 @@
 //! ```
 
 mod client;
+mod endpoints;
 mod error;
 mod form;
 mod introspection;
@@ -87,6 +88,7 @@ mod token_request;
 mod token_response;
 
 pub use client::{ClientAuthMethod, ClientCredentials};
+pub use endpoints::OAuthEndpoints;
 pub use error::{OAuthError, OAuthErrorCode};
 pub use form::{MAX_FORM_LEN, require_form_content_type};
 pub use introspection::{IntrospectionRequest, IntrospectionResponse, TokenMetadata};

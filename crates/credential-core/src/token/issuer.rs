@@ -15,6 +15,7 @@ use crate::token::header::Header;
 use crate::token::jose::b64;
 use crate::token::keyring::KeyRing;
 use crate::token::validation::ACCESS_TOKEN_TYPE;
+use crate::verify::Principal;
 
 /// Default access-token lifetime.
 pub const DEFAULT_LIFETIME: Duration = Duration::minutes(15);
@@ -144,6 +145,23 @@ impl TokenIssuer {
             None => key.scopes.clone(),
         };
         self.mint(&key.subject, key.id.as_str(), &scope)
+    }
+
+    /// Mints a token for a principal verified by its API key, like
+    /// [`mint_for_key`](Self::mint_for_key).
+    pub fn mint_for(
+        &self,
+        principal: &Principal,
+        requested: Option<&ScopeSet>,
+    ) -> Result<IssuedToken, IssueError> {
+        let granted = principal.scopes();
+        let scope = match requested {
+            Some(requested) if granted.covers(requested) => requested.clone(),
+            Some(_) => return Err(IssueError::InvalidScope),
+            None => granted.clone(),
+        };
+        let client_id = principal.client_id().ok_or(IssueError::InvalidScope)?;
+        self.mint(principal.subject(), client_id, &scope)
     }
 
     /// Mints a token for `subject`, issued to `client_id`, granting `scope`.

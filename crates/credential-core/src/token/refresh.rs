@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{Clock, SystemClock};
 use crate::key::format::KeyParseError;
-use crate::key::{HashCheck, KeyFormat, KeyId, KeyRecord, KeyStore, Peppers};
+use crate::key::{HashCheck, KeyFormat, KeyId, KeyStore, Peppers};
 use crate::scope::ScopeSet;
 use crate::secret::{AccessToken, KeySecret, RefreshToken};
 use crate::store::StoreError;
@@ -154,10 +154,12 @@ impl Refresher {
         &self.format
     }
 
-    /// Starts a family for `client`, alongside the access token `access`.
+    /// Starts a family for the API key `client_id` acting for `subject`,
+    /// alongside the access token `access`.
     pub async fn issue(
         &self,
-        client: &KeyRecord,
+        client_id: KeyId,
+        subject: &str,
         scope: &ScopeSet,
         access: &IssuedToken,
     ) -> Result<RefreshToken, RedeemError> {
@@ -170,8 +172,8 @@ impl Refresher {
             id: generated.id,
             hash: self.peppers.hash(generated.secret.expose_secret()),
             family: generated.id,
-            client_id: client.id,
-            subject: client.subject.clone(),
+            client_id,
+            subject: subject.to_owned(),
             scope: scope.clone(),
             created_at: now,
             expires_at: now.saturating_add(self.lifetime),
@@ -194,7 +196,23 @@ impl Refresher {
         requested: Option<&ScopeSet>,
         issuer: &TokenIssuer,
     ) -> Result<TokenPair, RedeemError> {
+        self.redeem_for(presented, requested, issuer, None).await
+    }
+
+    /// Like [`redeem`](Self::redeem), for a client that authenticated as
+    /// the API key `client`: a token of another client is an invalid grant
+    /// (RFC 6749 §6), and is not consumed.
+    pub async fn redeem_for(
+        &self,
+        presented: &str,
+        requested: Option<&ScopeSet>,
+        issuer: &TokenIssuer,
+        client: Option<KeyId>,
+    ) -> Result<TokenPair, RedeemError> {
         let (record, secret) = self.authenticate(presented).await?;
+        if client.is_some_and(|client| client != record.client_id) {
+            return Err(RedeemError::InvalidGrant("issued to another client"));
+        }
         if record.consumed_at.is_some() {
             return self.reused(&record, &secret).await;
         }
@@ -250,6 +268,16 @@ impl Refresher {
             Ok((record, _)) if record.consumed_at.is_none() => Ok(Some(record)),
             Ok(_) | Err(RedeemError::InvalidGrant(_)) => Ok(None),
             Err(_) => Err(StoreError::unavailable("refresh store")),
+        }
+    }
+
+    /// The record of any refresh token whose secret checks out, consumed,
+    /// revoked or expired alike; for revocation requests.
+    pub async fn inspect_any(&self, presented: &str) -> Result<Option<RefreshRecord>, StoreError> {
+        match self.authenticate_any(presented).await {
+            Ok((record, _)) => Ok(Some(record)),
+            Err(RedeemError::Unavailable) => Err(StoreError::unavailable("refresh store")),
+            Err(_) => Ok(None),
         }
     }
 
