@@ -1,24 +1,36 @@
-//! Create a key, verify it, check scopes, see rejections, revoke and roll.
+//! Create a key, verify it, check scopes, see rejections, exchange it for
+//! an access token, refresh the token, revoke, and roll.
 //!
 //! Run with `cargo run --example quickstart`.
 
 use std::error::Error;
 use std::sync::Arc;
 
-use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
+use credential_core::key::{
+    KeyFormat, KeyManager, KeyStore, MemoryKeyStore, NewKey, Pepper, Peppers,
+};
+use credential_core::oauth::OAuthEndpoints;
 use credential_core::scope::Requirement;
-use credential_core::{FaceConfig, Rejection, Verifier};
+use credential_core::token::jose::{Algorithm, SigningKey};
+use credential_core::token::{
+    KeyRing, MemoryRefreshStore, MemoryRevocationStore, Refresher, TokenIssuer, TokenVerifier,
+    Validation,
+};
+use credential_core::{CredentialVerifier, FaceConfig, Rejection, Verifier};
+use serde_json::Value;
 use time::Duration;
+
+const ISSUER: &str = "https://auth.quickstart.example";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
     // A store, a key format and a pepper. In production the pepper comes from
     // a secret manager, never from the database that holds the hashes.
-    let manager = KeyManager::new(
-        Arc::new(MemoryKeyStore::new()),
-        KeyFormat::new("sk_demo")?,
-        Peppers::new(Pepper::generate(1)?),
-    );
+    let store = Arc::new(MemoryKeyStore::new());
+    let peppers = Peppers::new(Pepper::generate(1)?);
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let manager = KeyManager::new(Arc::clone(&store), KeyFormat::new("sk_demo")?, peppers)
+        .with_token_revocation(revocations.clone(), Duration::minutes(15));
     let verifier = manager.verifier();
     let faces = FaceConfig::new("quickstart")?;
 
@@ -58,6 +70,101 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Err(rejection) => describe("A key with one character changed", &rejection, &faces),
     }
 
+    // Access tokens: an Ed25519 signing key, an issuer, and one verifier that
+    // takes keys and tokens from the same header.
+    let ring = KeyRing::new();
+    ring.add_signing_key("2030-01", SigningKey::generate(Algorithm::EdDSA)?)?;
+    let issuer = TokenIssuer::new(ring.clone(), ISSUER);
+    let tokens =
+        TokenVerifier::new(ring, Validation::new(ISSUER)).with_revocations(revocations.clone());
+    let key_store: Arc<dyn KeyStore> = store.clone();
+    let refresher = Refresher::new(
+        Arc::new(MemoryRefreshStore::new()),
+        key_store,
+        KeyFormat::new("rt_demo")?,
+        manager.format(),
+        Arc::new(Peppers::new(Pepper::generate(1)?)),
+    )?
+    .with_revocations(revocations.clone());
+    let endpoints = OAuthEndpoints::new(manager.verifier(), issuer, tokens.clone())
+        .with_refresher(refresher)
+        .with_revocations(revocations.clone());
+    let both = CredentialVerifier::new(manager.verifier(), tokens.clone());
+
+    // POST /oauth/token, client_credentials: the key id is the client_id,
+    // the key its secret; the client asks for less than the key grants.
+    let body = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={key}&scope=reports%3Aread",
+        created.record.id
+    );
+    let response = endpoints.token(body.as_bytes(), None).await;
+    let json: Value = serde_json::from_str(response.body())?;
+    let (Some(access), Some(refresh)) = (text(&json, "access_token"), text(&json, "refresh_token"))
+    else {
+        return Err(format!(
+            "token endpoint answered {}: {}",
+            response.status(),
+            response.body()
+        )
+        .into());
+    };
+    println!(
+        "Exchanged the key for an access token (HTTP {}), scope \"{}\", expires in {} s, and a refresh token {}…",
+        response.status(),
+        text(&json, "scope").unwrap_or_default(),
+        json.get("expires_in").unwrap_or(&Value::Null),
+        refresh.get(..8).unwrap_or_default(),
+    );
+    let principal = both.verify(access, None).await?;
+    println!(
+        "Verified the access token: {} credential, subject {}, client {}, scopes \"{}\".",
+        principal.kind().as_str(),
+        principal.subject(),
+        principal.client_id().unwrap_or_default(),
+        principal.scopes()
+    );
+    match both
+        .verify(access, Some(&"billing:invoices:read".parse()?))
+        .await
+    {
+        Ok(_) => return Err("a narrowed token passed a scope it was not given".into()),
+        Err(rejection) => describe(
+            "The narrowed token, asked for billing:invoices:read,",
+            &rejection,
+            &faces,
+        ),
+    }
+
+    let body = format!("grant_type=refresh_token&refresh_token={refresh}");
+    let response = endpoints.token(body.as_bytes(), None).await;
+    let renewed: Value = serde_json::from_str(response.body())?;
+    let Some(new_access) = text(&renewed, "access_token") else {
+        return Err(format!(
+            "refresh answered {}: {}",
+            response.status(),
+            response.body()
+        )
+        .into());
+    };
+    both.verify(new_access, None).await?;
+    println!(
+        "Refreshed: a new access token and a new refresh token; the old refresh token is used up."
+    );
+
+    let body = format!("token={new_access}");
+    let response = endpoints.revoke(body.as_bytes(), &principal).await;
+    match both.verify(new_access, None).await {
+        Ok(_) => return Err("a revoked access token verified".into()),
+        Err(rejection) => describe(
+            &format!(
+                "After POST /oauth/revoke (HTTP {}), the access token",
+                response.status()
+            ),
+            &rejection,
+            &faces,
+        ),
+    }
+
     let rolled = manager
         .roll(&created.record.id, Duration::minutes(10))
         .await?;
@@ -87,6 +194,11 @@ fn tamper(key: &str) -> String {
         *c = if *c == 'a' { 'b' } else { 'a' };
     }
     chars.into_iter().collect()
+}
+
+/// A string member of a JSON object.
+fn text<'a>(json: &'a Value, name: &str) -> Option<&'a str> {
+    json.get(name).and_then(Value::as_str)
 }
 
 fn describe(what: &str, rejection: &Rejection, faces: &FaceConfig) {

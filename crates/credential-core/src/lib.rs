@@ -1,9 +1,10 @@
 //! # credential-core
 //!
-//! Issue, verify, scope, rotate and revoke API keys in-process, with no
-//! auth server to run. This crate holds the vocabulary, the formats, the
-//! [`Verifier`] contract and in-memory stores; HTTP adapters and database
-//! stores live in their own crates and depend on this one.
+//! Issue, verify, scope, rotate and revoke API keys and API tokens
+//! in-process, with no auth server to run. This crate holds the vocabulary,
+//! the formats, the [`Verifier`] contract, the OAuth 2.0 endpoint logic and
+//! in-memory stores; HTTP adapters and database stores live in their own
+//! crates and depend on this one.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -45,6 +46,13 @@
 //! - [`key`]: the API key format, peppered hashing, records, the
 //!   [`KeyStore`](key::KeyStore) contract, [`KeyManager`](key::KeyManager)
 //!   and [`KeyVerifier`](key::KeyVerifier).
+//! - [`token`]: JWT access tokens (RFC 9068): the [`KeyRing`](token::KeyRing),
+//!   [`TokenIssuer`](token::TokenIssuer), [`TokenVerifier`](token::TokenVerifier),
+//!   refresh tokens with reuse detection, revocation, and the
+//!   [`jose`](token::jose) building blocks (JWK, JWKS, keys).
+//! - [`CredentialVerifier`]: API keys and access tokens from one header.
+//! - [`oauth`]: framework-free OAuth 2.0 token, introspection, revocation
+//!   and JWKS endpoints and their request and response types.
 //! - [`scope`]: scopes, granted sets with wildcards, requirement expressions.
 //! - [`rejection`]: internal reasons and the public face of a refusal.
 //! - [`verify`]: the [`Verifier`] trait and the verified [`Principal`].
@@ -60,8 +68,12 @@
 //!
 //! ## Security properties
 //!
-//! - Secrets ([`ApiKey`], [`KeySecret`], [`key::Pepper`]) redact `Debug`,
-//!   are wiped on drop and compare in constant time.
+//! - Secrets ([`ApiKey`], [`KeySecret`], [`RefreshToken`], [`AccessToken`],
+//!   [`key::Pepper`], [`token::jose::SigningKey`]) redact `Debug`, are wiped
+//!   on drop, and the credential strings compare in constant time.
+//! - A token's claims are reachable only after its signature verified;
+//!   every key pins one algorithm, `none` never verifies, an unknown `kid`
+//!   fails closed.
 //! - Randomness comes only from `ring::rand::SystemRandom`.
 //! - Stores keep `HMAC-SHA-256(pepper, secret)`, never the secret.
 //! - Every failure is a rejection: a store error is a `503`, never a pass

@@ -39,7 +39,11 @@ pub struct IssuedToken {
 impl IssuedToken {
     /// Seconds until expiry, for an OAuth `expires_in`.
     pub fn expires_in(&self, now: OffsetDateTime) -> u64 {
-        u64::try_from((self.expires_at - now).whole_seconds()).unwrap_or(0)
+        // `exp` is a whole second; round the remainder up so a token minted
+        // for 900 s says 900, not 899.
+        let left = self.expires_at - now;
+        let whole = left.whole_seconds() + i64::from(left.subsec_nanoseconds() > 0);
+        u64::try_from(whole).unwrap_or(0)
     }
 }
 
