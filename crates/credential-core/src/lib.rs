@@ -51,6 +51,8 @@
 //!   refresh tokens with reuse detection, revocation, and the
 //!   [`jose`](token::jose) building blocks (JWK, JWKS, keys).
 //! - [`CredentialVerifier`]: API keys and access tokens from one header.
+//! - [`extract`]: which credential a request presents (`Authorization:
+//!   Bearer`, an API-key header, opt-in query parameter), for adapters.
 //! - [`oauth`]: framework-free OAuth 2.0 token, introspection, revocation
 //!   and JWKS endpoints and their request and response types.
 //! - [`scope`]: scopes, granted sets with wildcards, requirement expressions.
@@ -85,6 +87,7 @@
 mod base62;
 pub mod clock;
 mod dispatch;
+pub mod extract;
 pub mod key;
 pub mod oauth;
 pub mod ratelimit;
