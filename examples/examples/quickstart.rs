@@ -135,7 +135,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ),
     }
 
-    let body = format!("grant_type=refresh_token&refresh_token={refresh}");
+    // The client authenticates again: a refresh token works only for the
+    // key it was issued to.
+    let body = format!(
+        "grant_type=refresh_token&refresh_token={refresh}&client_id={}&client_secret={key}",
+        created.record.id
+    );
     let response = endpoints.token(body.as_bytes(), None).await;
     let renewed: Value = serde_json::from_str(response.body())?;
     let Some(new_access) = text(&renewed, "access_token") else {

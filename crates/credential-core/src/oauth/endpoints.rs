@@ -135,7 +135,7 @@ impl<S: KeyStore + ?Sized> OAuthEndpoints<S> {
         );
         if let (Some(refresher), Some(client_id)) = (&self.refresher, principal.key_id()) {
             let refresh = refresher
-                .issue(client_id, principal.subject(), principal.scopes(), &access)
+                .issue(client_id, principal.subject(), &access.scope, &access)
                 .await
                 .map_err(|error| self.redeem_error(&error))?;
             response = response.with_refresh_token(refresh);
@@ -153,11 +153,16 @@ impl<S: KeyStore + ?Sized> OAuthEndpoints<S> {
             return Err(OAuthError::new(OAuthErrorCode::UnsupportedGrantType)
                 .to_response(self.faces.realm()));
         };
-        // A client that authenticates must be the one the token belongs to.
-        let expected = match client {
-            Some(client) => self.authenticate(client).await?.key_id(),
-            None => None,
+        // Every client here holds an API key, so it is a confidential client
+        // and must authenticate (RFC 6749 §6); the token must be its own.
+        let Some(client) = client else {
+            return Err(OAuthError::described(
+                OAuthErrorCode::InvalidClient,
+                OAuthError::CLIENT_AUTH_REQUIRED,
+            )
+            .to_response(self.faces.realm()));
         };
+        let expected = self.authenticate(client).await?.key_id();
         let pair = refresher
             .redeem_for(presented, scope, &self.issuer, expected)
             .await
@@ -221,12 +226,20 @@ impl<S: KeyStore + ?Sized> OAuthEndpoints<S> {
             Err(error) => return error.to_response(self.faces.realm()),
         };
         let token = request.token.expose_secret();
-        let refresh_first = request.token_type_hint == Some(TokenTypeHint::RefreshToken);
-        let looks_like_access = crate::dispatch::looks_like_token(token);
-        let answer = if looks_like_access && !refresh_first {
-            self.introspect_access(token).await
+        // The hint only orders the search (RFC 7662 §2.1): a token of the
+        // other type is still found.
+        let refresh_first = request.token_type_hint == Some(TokenTypeHint::RefreshToken)
+            || !crate::dispatch::looks_like_token(token);
+        let answer = if refresh_first {
+            match self.introspect_refresh(token).await {
+                Ok(inactive) if !inactive.is_active() => self.introspect_access(token).await,
+                other => other,
+            }
         } else {
-            self.introspect_refresh(token).await
+            match self.introspect_access(token).await {
+                Ok(inactive) if !inactive.is_active() => self.introspect_refresh(token).await,
+                other => other,
+            }
         };
         match answer {
             Ok(response) => response.to_response(),

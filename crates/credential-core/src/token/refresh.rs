@@ -261,13 +261,20 @@ impl Refresher {
         }
     }
 
-    /// The record of a live (unconsumed, unrevoked, unexpired) refresh
-    /// token, for introspection. `None` for anything else.
+    /// The record of a live refresh token (unconsumed, unrevoked,
+    /// unexpired, and its API key still valid), for introspection. `None`
+    /// for anything else.
     pub async fn inspect(&self, presented: &str) -> Result<Option<RefreshRecord>, StoreError> {
-        match self.authenticate(presented).await {
-            Ok((record, _)) if record.consumed_at.is_none() => Ok(Some(record)),
-            Ok(_) | Err(RedeemError::InvalidGrant(_)) => Ok(None),
-            Err(_) => Err(StoreError::unavailable("refresh store")),
+        let record = match self.authenticate(presented).await {
+            Ok((record, _)) if record.consumed_at.is_none() => record,
+            Ok(_) | Err(RedeemError::InvalidGrant(_)) => return Ok(None),
+            Err(_) => return Err(StoreError::unavailable("refresh store")),
+        };
+        // A token whose key is no longer valid can never be redeemed.
+        match self.check_client(&record, self.clock.now()).await {
+            Ok(()) => Ok(Some(record)),
+            Err(RedeemError::Unavailable) => Err(StoreError::unavailable("key store")),
+            Err(_) => Ok(None),
         }
     }
 
