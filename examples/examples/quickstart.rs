@@ -86,9 +86,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Arc::new(Peppers::new(Pepper::generate(1)?)),
     )?
     .with_revocations(revocations.clone());
-    let endpoints = OAuthEndpoints::new(manager.verifier(), issuer, tokens.clone())
-        .with_refresher(refresher)
-        .with_revocations(revocations.clone());
+    let endpoints =
+        OAuthEndpoints::new(manager.verifier(), issuer, tokens.clone()).with_refresher(refresher);
     let both = CredentialVerifier::new(manager.verifier(), tokens.clone());
 
     // POST /oauth/token, client_credentials: the key id is the client_id,

@@ -129,17 +129,22 @@ impl RateLimiter for MemoryRateLimiter {
         // The map only ever holds whole timestamps, so a poisoned lock
         // leaves nothing half-written.
         let mut tats = self.tats.lock().unwrap_or_else(PoisonError::into_inner);
-        match limit.gcra(tats.get(key).copied(), now) {
-            Ok(next) => {
-                if let Some(tat) = tats.get_mut(key) {
+        if let Some(tat) = tats.get_mut(key) {
+            return Ok(match limit.gcra(Some(*tat), now) {
+                Ok(next) => {
                     *tat = next;
-                } else {
-                    if tats.len() >= SWEEP_AT {
-                        // A TAT in the past means the same as no entry.
-                        tats.retain(|_, tat| *tat > now);
-                    }
-                    tats.insert(key.into(), next);
+                    RateDecision::Allowed
                 }
+                Err(retry_after) => RateDecision::Limited { retry_after },
+            });
+        }
+        match limit.gcra(None, now) {
+            Ok(next) => {
+                if tats.len() >= SWEEP_AT {
+                    // A TAT in the past means the same as no entry.
+                    tats.retain(|_, tat| *tat > now);
+                }
+                tats.insert(key.into(), next);
                 Ok(RateDecision::Allowed)
             }
             Err(retry_after) => Ok(RateDecision::Limited { retry_after }),

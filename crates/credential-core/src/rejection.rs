@@ -272,7 +272,9 @@ impl std::error::Error for Rejection {}
 /// `Retry-After` is in whole seconds; round up so a client never retries
 /// too early, and never say 0.
 fn whole_seconds_up(wait: Duration) -> u64 {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0));
     secs.max(1)
 }
 

@@ -10,7 +10,7 @@ use std::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
-use crate::key::format::SECRET_LEN;
+use crate::key::format::{CHECKSUM_LEN, MAX_KEY_LEN, SECRET_LEN};
 
 /// A whole API key string such as `sk_live_1a2B…_9xY…`: what the key's owner
 /// sends in a header.
@@ -22,9 +22,12 @@ use crate::key::format::SECRET_LEN;
 /// ```
 /// use credential_core::ApiKey;
 ///
-/// let key = ApiKey::new("sk_live_0123456789abcdef_SECRETPART");
+/// let secret = "S".repeat(49);
+/// let key = ApiKey::new(format!("sk_live_0123456789abcdef_{secret}"));
 /// assert_eq!(format!("{key:?}"), r#"ApiKey("sk_live_0123456789abcdef_…")"#);
-/// assert_eq!(key, ApiKey::new("sk_live_0123456789abcdef_SECRETPART"));
+/// assert_eq!(key, ApiKey::new(format!("sk_live_0123456789abcdef_{secret}")));
+/// // Anything not shaped like a key shows nothing at all.
+/// assert_eq!(format!("{:?}", ApiKey::new("my_db_password")), r#"ApiKey("…")"#);
 /// ```
 #[derive(Clone)]
 pub struct ApiKey(Zeroizing<String>);
@@ -40,12 +43,11 @@ impl ApiKey {
         &self.0
     }
 
-    /// The part before the secret (`prefix_id_`), safe to show and log.
+    /// The part before the secret (`prefix_id_`), safe to show and log;
+    /// empty when the string is not shaped like a key, since then nothing
+    /// in it is known to be public.
     pub fn public_part(&self) -> &str {
-        match self.0.rfind('_') {
-            Some(cut) => self.0.get(..=cut).unwrap_or(""),
-            None => "",
-        }
+        public_part(&self.0)
     }
 }
 
@@ -67,6 +69,19 @@ impl Eq for ApiKey {}
 
 // `Zeroizing` wipes the string's buffer when the key is dropped.
 impl ZeroizeOnDrop for ApiKey {}
+
+/// `prefix_id_` of a string shaped like a key (at most 96 characters of
+/// `[0-9A-Za-z_]`, ending in `_` and 49 characters), else "".
+fn public_part(text: &str) -> &str {
+    let shaped =
+        text.len() <= MAX_KEY_LEN && text.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric());
+    match text.rfind('_') {
+        Some(cut) if shaped && text.len() - cut - 1 == SECRET_LEN + CHECKSUM_LEN => {
+            text.get(..=cut).unwrap_or("")
+        }
+        _ => "",
+    }
+}
 
 /// The secret part of an API key: the base62 characters between the id and
 /// the checksum. Only its keyed hash is stored.
@@ -108,7 +123,7 @@ impl ZeroizeOnDrop for KeySecret {}
 /// ```
 /// use credential_core::RefreshToken;
 ///
-/// let token = RefreshToken::new("rt_0123456789abcdef_SECRETPART");
+/// let token = RefreshToken::new(format!("rt_0123456789abcdef_{}", "S".repeat(49)));
 /// assert_eq!(format!("{token:?}"), r#"RefreshToken("rt_0123456789abcdef_…")"#);
 /// ```
 #[derive(Clone)]
@@ -126,10 +141,7 @@ impl RefreshToken {
     }
 
     fn public_part(&self) -> &str {
-        match self.0.rfind('_') {
-            Some(cut) => self.0.get(..=cut).unwrap_or(""),
-            None => "",
-        }
+        public_part(&self.0)
     }
 }
 

@@ -481,3 +481,23 @@ async fn pepper_rotation_upgrades_the_hash_after_a_successful_verify() {
     assert_eq!(rejection.reason(), Reason::UnknownPepper);
     assert_eq!(rejection.public_face(&Default::default()).status(), 401);
 }
+
+#[tokio::test]
+async fn rolling_a_disabled_key_yields_a_disabled_key() {
+    let f = fixture();
+    let old = f.manager.create(new_key("a")).await.unwrap();
+    f.manager.disable(&old.record.id).await.unwrap();
+    let new = f
+        .manager
+        .roll(&old.record.id, Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(new.record.disabled);
+    let rejection = f
+        .manager
+        .verifier()
+        .verify(new.key.expose_secret(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(rejection.reason(), Reason::Disabled);
+}

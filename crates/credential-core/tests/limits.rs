@@ -304,3 +304,44 @@ async fn a_failing_rate_limiter_or_credit_store_is_503() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn every_verifier_of_a_manager_shares_one_rate_limit() {
+    let f = fixture();
+    let limit = RateLimit::new(1, Duration::minutes(1)).unwrap();
+    let created = f
+        .manager
+        .create(NewKey::new("acme", "a".parse().unwrap()).rate_limit(limit))
+        .await
+        .unwrap();
+    let key = created.key.expose_secret();
+    f.manager.verifier().verify(key, None).await.unwrap();
+    let rejection = f.manager.verifier().verify(key, None).await.unwrap_err();
+    assert_eq!(rejection.reason(), Reason::RateLimited);
+}
+
+#[tokio::test]
+async fn a_stored_rate_limit_that_makes_no_sense_fails_closed() {
+    use credential_core::key::{KeyStore, KeyUpdate};
+    let f = fixture();
+    let created = f
+        .manager
+        .create(NewKey::new("acme", "a".parse().unwrap()))
+        .await
+        .unwrap();
+    let broken = RateLimit {
+        requests: 1,
+        period: Duration::ZERO,
+    };
+    f.store
+        .update(&created.record.id, KeyUpdate::RateLimit(Some(broken)))
+        .await
+        .unwrap();
+    let rejection = f
+        .manager
+        .verifier()
+        .verify(created.key.expose_secret(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(rejection.reason(), Reason::StoreUnavailable);
+}

@@ -84,9 +84,8 @@ async fn build(with_refresher: bool) -> World {
     .with_revocations(revocations.clone())
     .with_reuse_grace(Duration::seconds(5))
     .with_clock(clock.clone());
-    let mut endpoints = OAuthEndpoints::new(keys.manager.verifier(), issuer, verifier.clone())
-        .with_revocations(revocations)
-        .with_clock(clock);
+    let mut endpoints =
+        OAuthEndpoints::new(keys.manager.verifier(), issuer, verifier.clone()).with_clock(clock);
     if with_refresher {
         endpoints = endpoints.with_refresher(refresher);
     }

@@ -108,7 +108,12 @@ async fn a_redemption_rotates_both_tokens() {
     );
     let second = w
         .refresher
-        .redeem(first.refresh.expose_secret(), None, &w.issuer)
+        .redeem(
+            first.refresh.expose_secret(),
+            None,
+            &w.issuer,
+            w.key.record.id,
+        )
         .await
         .unwrap();
     assert_ne!(second.refresh, first.refresh);
@@ -126,14 +131,24 @@ async fn a_redemption_rotates_both_tokens() {
     let narrow: credential_core::scope::ScopeSet = "reports:read".parse().unwrap();
     let third = w
         .refresher
-        .redeem(second.refresh.expose_secret(), Some(&narrow), &w.issuer)
+        .redeem(
+            second.refresh.expose_secret(),
+            Some(&narrow),
+            &w.issuer,
+            w.key.record.id,
+        )
         .await
         .unwrap();
     assert_eq!(third.access.scope, narrow);
     let wide: credential_core::scope::ScopeSet = "reports:read admin".parse().unwrap();
     assert_eq!(
         w.refresher
-            .redeem(third.refresh.expose_secret(), Some(&wide), &w.issuer)
+            .redeem(
+                third.refresh.expose_secret(),
+                Some(&wide),
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .unwrap_err(),
         RedeemError::InvalidScope
@@ -141,7 +156,12 @@ async fn a_redemption_rotates_both_tokens() {
     // The family keeps its original scope after a narrowed redemption.
     let fourth = w
         .refresher
-        .redeem(third.refresh.expose_secret(), None, &w.issuer)
+        .redeem(
+            third.refresh.expose_secret(),
+            None,
+            &w.issuer,
+            w.key.record.id,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -156,13 +176,23 @@ async fn an_honest_retry_within_the_grace_gets_the_same_pair() {
     let first = w.exchange().await;
     let second = w
         .refresher
-        .redeem(first.refresh.expose_secret(), None, &w.issuer)
+        .redeem(
+            first.refresh.expose_secret(),
+            None,
+            &w.issuer,
+            w.key.record.id,
+        )
         .await
         .unwrap();
     w.keys.clock.advance(Duration::seconds(4));
     let retry = w
         .refresher
-        .redeem(first.refresh.expose_secret(), None, &w.issuer)
+        .redeem(
+            first.refresh.expose_secret(),
+            None,
+            &w.issuer,
+            w.key.record.id,
+        )
         .await
         .unwrap();
     assert_eq!(retry.refresh, second.refresh);
@@ -171,7 +201,12 @@ async fn an_honest_retry_within_the_grace_gets_the_same_pair() {
     // The family is intact: the successor still redeems.
     assert!(
         w.refresher
-            .redeem(second.refresh.expose_secret(), None, &w.issuer)
+            .redeem(
+                second.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .is_ok()
     );
@@ -183,13 +218,23 @@ async fn reuse_after_the_grace_revokes_the_whole_family() {
     let first = w.exchange().await;
     let second = w
         .refresher
-        .redeem(first.refresh.expose_secret(), None, &w.issuer)
+        .redeem(
+            first.refresh.expose_secret(),
+            None,
+            &w.issuer,
+            w.key.record.id,
+        )
         .await
         .unwrap();
     w.keys.clock.advance(Duration::seconds(5));
     assert_eq!(
         w.refresher
-            .redeem(first.refresh.expose_secret(), None, &w.issuer)
+            .redeem(
+                first.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant("reused")
@@ -198,7 +243,12 @@ async fn reuse_after_the_grace_revokes_the_whole_family() {
     // tokens issued with the family.
     assert!(matches!(
         w.refresher
-            .redeem(second.refresh.expose_secret(), None, &w.issuer)
+            .redeem(
+                second.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant(_)
@@ -217,7 +267,12 @@ async fn reuse_after_the_grace_revokes_the_whole_family() {
     let other = w.exchange().await;
     assert!(
         w.refresher
-            .redeem(other.refresh.expose_secret(), None, &w.issuer)
+            .redeem(
+                other.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .is_ok()
     );
@@ -232,7 +287,11 @@ async fn racing_redemptions_leave_exactly_one_live_branch() {
         .map(|_| {
             let w = Arc::clone(&w);
             let presented = Arc::clone(&presented);
-            tokio::spawn(async move { w.refresher.redeem(&presented, None, &w.issuer).await })
+            tokio::spawn(async move {
+                w.refresher
+                    .redeem(&presented, None, &w.issuer, w.key.record.id)
+                    .await
+            })
         })
         .collect();
     let mut pairs = Vec::new();
@@ -247,7 +306,12 @@ async fn racing_redemptions_leave_exactly_one_live_branch() {
     );
     assert!(
         w.refresher
-            .redeem(pairs[0].refresh.expose_secret(), None, &w.issuer)
+            .redeem(
+                pairs[0].refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .is_ok()
     );
@@ -262,7 +326,11 @@ async fn racing_redemptions_without_grace_revoke_everything() {
         .map(|_| {
             let w = Arc::clone(&w);
             let presented = Arc::clone(&presented);
-            tokio::spawn(async move { w.refresher.redeem(&presented, None, &w.issuer).await })
+            tokio::spawn(async move {
+                w.refresher
+                    .redeem(&presented, None, &w.issuer, w.key.record.id)
+                    .await
+            })
         })
         .collect();
     let mut winners = Vec::new();
@@ -277,7 +345,12 @@ async fn racing_redemptions_without_grace_revoke_everything() {
     for pair in &winners {
         assert!(
             w.refresher
-                .redeem(pair.refresh.expose_secret(), None, &w.issuer)
+                .redeem(
+                    pair.refresh.expose_secret(),
+                    None,
+                    &w.issuer,
+                    w.key.record.id
+                )
                 .await
                 .is_err()
         );
@@ -293,12 +366,17 @@ async fn a_wrong_secret_is_refused_without_revoking_the_family() {
     let forged = forge("rt", id, &"Q".repeat(43));
     assert_eq!(
         w.refresher
-            .redeem(&forged, None, &w.issuer)
+            .redeem(&forged, None, &w.issuer, w.key.record.id)
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant("wrong secret")
     );
-    assert!(w.refresher.redeem(presented, None, &w.issuer).await.is_ok());
+    assert!(
+        w.refresher
+            .redeem(presented, None, &w.issuer, w.key.record.id)
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -308,7 +386,12 @@ async fn a_revoked_key_can_no_longer_refresh() {
     w.keys.manager.revoke(&w.record().id).await.unwrap();
     assert!(matches!(
         w.refresher
-            .redeem(first.refresh.expose_secret(), None, &w.issuer)
+            .redeem(
+                first.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant(_)
@@ -322,7 +405,12 @@ async fn expired_refresh_tokens_are_refused() {
     w.keys.clock.advance(Duration::days(30));
     assert_eq!(
         w.refresher
-            .redeem(first.refresh.expose_secret(), None, &w.issuer)
+            .redeem(
+                first.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant("expired")
@@ -358,7 +446,12 @@ async fn revocation_and_introspection_of_refresh_tokens() {
     );
     assert!(
         w.refresher
-            .redeem(first.refresh.expose_secret(), None, &w.issuer)
+            .redeem(
+                first.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
             .await
             .is_err()
     );
@@ -382,7 +475,7 @@ async fn credentials_of_one_kind_are_refused_where_another_is_expected() {
     for wrong in [pair.access.token.expose_secret(), w.key.key.expose_secret()] {
         assert!(matches!(
             w.refresher
-                .redeem(wrong, None, &w.issuer)
+                .redeem(wrong, None, &w.issuer, w.key.record.id)
                 .await
                 .unwrap_err(),
             RedeemError::InvalidGrant(_)
@@ -408,5 +501,94 @@ async fn credentials_of_one_kind_are_refused_where_another_is_expected() {
         )
         .unwrap_err(),
         SamePrefix
+    );
+}
+
+#[tokio::test]
+async fn a_family_loses_the_scopes_its_key_loses() {
+    let w = world(Duration::seconds(5)).await;
+    let first = w.exchange().await;
+    w.keys
+        .manager
+        .update_scopes(&w.record().id, "reports:read".parse().unwrap())
+        .await
+        .unwrap();
+    let second = w
+        .refresher
+        .redeem(
+            first.refresh.expose_secret(),
+            None,
+            &w.issuer,
+            w.key.record.id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.access.scope.to_string(), "reports:read");
+    let write: credential_core::scope::ScopeSet = "reports:write".parse().unwrap();
+    assert_eq!(
+        w.refresher
+            .redeem(
+                second.refresh.expose_secret(),
+                Some(&write),
+                &w.issuer,
+                w.key.record.id
+            )
+            .await
+            .unwrap_err(),
+        RedeemError::InvalidScope
+    );
+    // A key that keeps none of the family's scopes ends the family.
+    w.keys
+        .manager
+        .update_scopes(&w.record().id, "billing:read".parse().unwrap())
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.refresher
+            .redeem(
+                second.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
+            .await
+            .unwrap_err(),
+        RedeemError::InvalidGrant(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_refresh_token_redeems_only_for_its_own_client() {
+    let w = world(Duration::seconds(5)).await;
+    let first = w.exchange().await;
+    let other = w
+        .keys
+        .manager
+        .create(NewKey::new("acme", "reports:read".parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.refresher
+            .redeem(
+                first.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                other.record.id
+            )
+            .await
+            .unwrap_err(),
+        RedeemError::InvalidGrant("issued to another client")
+    );
+    // Not consumed: the owner still redeems it.
+    assert!(
+        w.refresher
+            .redeem(
+                first.refresh.expose_secret(),
+                None,
+                &w.issuer,
+                w.key.record.id
+            )
+            .await
+            .is_ok()
     );
 }

@@ -119,3 +119,17 @@ fn a_pepper_must_be_long_enough() {
     assert_ne!(a.expose_secret(), b.expose_secret());
     assert_eq!(a.expose_secret().len(), 32);
 }
+
+#[test]
+fn debug_of_a_string_that_is_not_a_key_shows_nothing_of_it() {
+    for text in [
+        "my_db_password_hunter2",
+        "eyJhbGciOi.eyJzdWIi.sig_with_underscore",
+        "x",
+    ] {
+        let key = format!("{:?}", ApiKey::new(text));
+        let refresh = format!("{:?}", credential_core::RefreshToken::new(text));
+        assert_eq!(key, r#"ApiKey("…")"#);
+        assert_eq!(refresh, r#"RefreshToken("…")"#);
+    }
+}

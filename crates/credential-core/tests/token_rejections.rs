@@ -580,3 +580,35 @@ async fn retired_keys_stop_verifying_at_their_retirement() {
     assert_eq!(f.ring.remove_retired(now), 1);
     assert_eq!(f.ring.public_jwks().keys().len(), 1);
 }
+
+#[tokio::test]
+async fn a_header_with_many_members_is_rejected_before_any_signature_work() {
+    let f = token_fixture(Algorithm::EdDSA);
+    let key = signer(&f);
+    let members: String = (0..17).map(|i| format!(r#","m{i}":{i}"#)).collect();
+    let header = format!(r#"{{"alg":"EdDSA","kid":"k1","typ":"at+jwt"{members}}}"#);
+    assert_eq!(
+        reason_of(&f.verifier, &craft(&header, &claims_json(), &key)).await,
+        Reason::Malformed
+    );
+    let members: String = (0..16).map(|i| format!(r#","m{i}":{i}"#)).collect();
+    let header = format!(r#"{{"alg":"EdDSA","kid":"k1","typ":"at+jwt"{members}}}"#);
+    assert!(
+        f.verifier
+            .verify(&craft(&header, &claims_json(), &key), None)
+            .await
+            .is_ok()
+    );
+}
+
+#[test]
+fn an_untrusted_token_shows_only_its_header_in_debug() {
+    let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    let token = craft(HEADER, &claims_json(), &key);
+    let untrusted = credential_core::token::UntrustedToken::parse(&token, 8192).unwrap();
+    let debug = format!("{untrusted:?}");
+    let (_, payload) = token.split_once('.').unwrap();
+    assert!(!debug.contains(&payload[..20]), "{debug}");
+    assert!(!debug.contains("acme"), "{debug}");
+    assert!(debug.contains("EdDSA"), "{debug}");
+}

@@ -443,3 +443,21 @@ async fn the_jwks_holds_public_keys_only() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn a_token_cannot_mint_another_token() {
+    let f = token_fixture(Algorithm::EdDSA);
+    let issued = f
+        .issuer
+        .mint("acme", "0123456789abcdef", &"a".parse().unwrap())
+        .unwrap();
+    let principal = f
+        .verifier
+        .verify(issued.token.expose_secret(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.issuer.mint_for(&principal, None).unwrap_err(),
+        IssueError::NotAnApiKey
+    );
+}

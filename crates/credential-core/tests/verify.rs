@@ -521,3 +521,26 @@ fn reasons_have_stable_names() {
         "credential rejected: expired"
     );
 }
+
+#[tokio::test]
+async fn a_key_cannot_change_environment_by_changing_its_prefix() {
+    // Test and live keys in one store: a test key re-prefixed as a live
+    // one, with its (public) checksum recomputed, must not verify.
+    let f = fixture();
+    let test_keys = credential_core::key::KeyManager::new(
+        Arc::clone(&f.store),
+        credential_core::key::KeyFormat::new("sk_test").unwrap(),
+        credential_core::key::Peppers::new(common::pepper(1)),
+    );
+    let created = test_keys
+        .create(NewKey::new("acme", "a".parse().unwrap()))
+        .await
+        .unwrap();
+    let key = created.key.expose_secret();
+    let (id, secret) = (&key[8..24], &key[25..68]);
+    let relabelled = forge("sk_live", id, secret);
+    let live = f.manager.verifier();
+    let rejection = live.verify(&relabelled, None).await.unwrap_err();
+    assert_invalid_token(&rejection, Reason::WrongPrefix);
+    assert!(test_keys.verifier().verify(key, None).await.is_ok());
+}

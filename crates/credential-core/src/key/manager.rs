@@ -12,7 +12,7 @@ use crate::key::pepper::Peppers;
 use crate::key::record::{Credits, KeyRecord, KeyUpdate, MAX_METADATA_BYTES, Metadata, NewKey};
 use crate::key::store::KeyStore;
 use crate::key::verifier::KeyVerifier;
-use crate::ratelimit::RateLimit;
+use crate::ratelimit::{MemoryRateLimiter, RateLimit, RateLimiter};
 use crate::scope::ScopeSet;
 use crate::secret::ApiKey;
 use crate::store::StoreError;
@@ -105,6 +105,7 @@ pub struct KeyManager<S: ?Sized> {
     peppers: Arc<Peppers>,
     clock: Arc<dyn Clock>,
     rng: SystemRandom,
+    rate_limiter: Arc<dyn RateLimiter>,
     token_revocation: Option<TokenRevocation>,
 }
 
@@ -125,8 +126,17 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
             peppers: Arc::new(peppers),
             clock: Arc::new(SystemClock),
             rng: SystemRandom::new(),
+            rate_limiter: Arc::new(MemoryRateLimiter::new()),
             token_revocation: None,
         }
+    }
+
+    /// Replaces the rate limiter that every verifier of this manager
+    /// shares (by default one in this process's memory).
+    #[must_use]
+    pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.rate_limiter = limiter;
+        self
     }
 
     /// Makes [`revoke`](Self::revoke) also revoke every access token issued
@@ -162,8 +172,9 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
         &self.format
     }
 
-    /// A verifier for this manager's keys, sharing its store, peppers and
-    /// clock.
+    /// A verifier for this manager's keys, sharing its store, peppers,
+    /// clock and rate limiter: however many verifiers there are, a key's
+    /// rate limit is counted once.
     pub fn verifier(&self) -> KeyVerifier<S> {
         KeyVerifier::new(
             Arc::clone(&self.store),
@@ -171,6 +182,7 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
             Arc::clone(&self.peppers),
         )
         .with_clock(Arc::clone(&self.clock))
+        .with_rate_limiter(Arc::clone(&self.rate_limiter))
     }
 
     /// Creates a key. The returned [`CreatedKey::key`] is the only copy of
@@ -201,6 +213,7 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
                 .map_err(|_| ManageError::Random)?;
             let record = KeyRecord {
                 id: generated.id,
+                prefix: self.format.prefix().to_owned(),
                 hash: self.peppers.hash(generated.secret.expose_secret()),
                 subject: new.subject.clone(),
                 name: new.name.clone(),
@@ -246,6 +259,7 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
         id: &KeyId,
         scopes: ScopeSet,
     ) -> Result<Arc<KeyRecord>, ManageError> {
+        check_scopes(&scopes)?;
         self.change(id, KeyUpdate::Scopes(scopes)).await
     }
 
@@ -311,7 +325,9 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
     }
 
     /// Replaces a key with a new one that copies its subject, name, scopes,
-    /// expiry, metadata, credits and rate limit. The old key keeps working
+    /// expiry, metadata, disabled flag, credits and rate limit (so during
+    /// the grace period the two keys each have them: a metered key rolled
+    /// with a grace period can spend its credits twice over until then). The old key keeps working
     /// for `grace` (zero: it stops at once), then is rejected.
     pub async fn roll(&self, id: &KeyId, grace: Duration) -> Result<CreatedKey, ManageError> {
         if grace.is_negative() {
@@ -331,9 +347,9 @@ impl<S: KeyStore + ?Sized> KeyManager<S> {
             .map_err(|_| ManageError::Random)?;
         let record = KeyRecord {
             id: generated.id,
+            prefix: self.format.prefix().to_owned(),
             hash: self.peppers.hash(generated.secret.expose_secret()),
             created_at: now,
-            disabled: false,
             revoked_at: None,
             last_used_at: None,
             rolled_from: Some(old.id),

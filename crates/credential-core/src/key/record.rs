@@ -19,6 +19,10 @@ pub const MAX_METADATA_BYTES: usize = 4096;
 pub struct KeyRecord {
     /// Public id, unique in its store.
     pub id: KeyId,
+    /// The prefix the key was issued with. A key presented with another
+    /// prefix is rejected even when its id and secret match, so a test key
+    /// can never pass for a live one in a shared store.
+    pub prefix: String,
     /// `HMAC-SHA-256(pepper, secret)` and the pepper's version.
     pub hash: KeyHash,
     /// The owner the key acts for (a user, a tenant, a service).

@@ -111,6 +111,9 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
             HashCheck::Mismatch => return Err(Rejection::new(Reason::BadSecret)),
             HashCheck::UnknownPepper => return Err(Rejection::new(Reason::UnknownPepper)),
         };
+        if record.prefix != self.format.prefix() {
+            return Err(Rejection::new(Reason::WrongPrefix));
+        }
         let now = self.clock.now();
         record.lifecycle_check(now).map_err(Rejection::new)?;
         if let Some(missing) = required.and_then(|requirement| requirement.missing(&record.scopes))
@@ -118,6 +121,11 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
             return Err(Rejection::insufficient_scope(missing));
         }
         if let Some(limit) = &record.rate_limit {
+            // A stored limit that makes no sense would never limit: treat
+            // the record as unreadable.
+            if limit.validate().is_err() {
+                return Err(Rejection::new(Reason::StoreUnavailable));
+            }
             match self.rate_limiter.acquire(id.as_str(), limit, now).await {
                 Ok(RateDecision::Allowed) => {}
                 Ok(RateDecision::Limited { retry_after }) => {

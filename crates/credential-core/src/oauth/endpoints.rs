@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::key::{KeyStore, KeyVerifier};
 use crate::rejection::{FaceConfig, Reason, Rejection};
-use crate::token::{RedeemError, Refresher, RevocationStore, TokenIssuer, TokenVerifier};
+use crate::token::{RedeemError, Refresher, TokenIssuer, TokenVerifier};
 use crate::verify::{Principal, Verifier};
 
 use super::client::ClientCredentials;
@@ -42,7 +42,6 @@ pub struct OAuthEndpoints<S: ?Sized> {
     issuer: TokenIssuer,
     tokens: TokenVerifier,
     refresher: Option<Refresher>,
-    revocations: Option<Arc<dyn RevocationStore>>,
     faces: FaceConfig,
     clock: Arc<dyn Clock>,
 }
@@ -56,7 +55,6 @@ impl<S: KeyStore + ?Sized> OAuthEndpoints<S> {
             issuer,
             tokens,
             refresher: None,
-            revocations: None,
             faces: FaceConfig::default(),
             clock: Arc::new(SystemClock),
         }
@@ -66,13 +64,6 @@ impl<S: KeyStore + ?Sized> OAuthEndpoints<S> {
     #[must_use]
     pub fn with_refresher(mut self, refresher: Refresher) -> Self {
         self.refresher = Some(refresher);
-        self
-    }
-
-    /// Where revoked access tokens are recorded.
-    #[must_use]
-    pub fn with_revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
-        self.revocations = Some(store);
         self
     }
 
@@ -162,9 +153,12 @@ impl<S: KeyStore + ?Sized> OAuthEndpoints<S> {
             )
             .to_response(self.faces.realm()));
         };
-        let expected = self.authenticate(client).await?.key_id();
+        let principal = self.authenticate(client).await?;
+        let Some(client_id) = principal.key_id() else {
+            return Err(client.reject().to_response(self.faces.realm()));
+        };
         let pair = refresher
-            .redeem_for(presented, scope, &self.issuer, expected)
+            .redeem(presented, scope, &self.issuer, client_id)
             .await
             .map_err(|error| self.redeem_error(&error))?;
         let now = self.clock.now();
@@ -317,7 +311,9 @@ impl<S: KeyStore + ?Sized> OAuthEndpoints<S> {
     }
 
     async fn revoke_access(&self, token: &str, caller: &Principal) -> Result<(), OAuthResponse> {
-        let Some(store) = &self.revocations else {
+        // The verifier's own store: a revocation recorded anywhere else
+        // would not stop the token.
+        let Some(store) = self.tokens.revocations() else {
             return Err(OAuthError::new(OAuthErrorCode::UnsupportedTokenType)
                 .to_response(self.faces.realm()));
         };

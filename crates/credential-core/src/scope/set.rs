@@ -181,6 +181,15 @@ impl ScopeSet {
         other.iter().all(|scope| self.grants(scope))
     }
 
+    /// The members of this set that `granted` covers: what is left of a
+    /// grant after the grantor's own scopes shrank.
+    pub fn restrict_to(&self, granted: &ScopeSet) -> ScopeSet {
+        self.iter()
+            .filter(|scope| granted.iter().any(|g| g.covers(scope)))
+            .cloned()
+            .collect()
+    }
+
     /// The scopes in either set.
     #[must_use]
     pub fn union(&self, other: &Self) -> Self {

@@ -83,6 +83,9 @@ impl Header {
     }
 }
 
+/// Header members other than `alg`, `kid`, `typ` and `crit` accepted.
+const MAX_UNKNOWN_MEMBERS: usize = 16;
+
 struct RawHeader {
     alg: Option<String>,
     kid: Option<String>,
@@ -129,6 +132,12 @@ impl<'de> Visitor<'de> for RawHeaderVisitor {
                     continue;
                 }
                 other => {
+                    // Unknown members are parsed and kept only to catch
+                    // duplicates; bound how many, so a header cannot make
+                    // that check expensive before any signature is seen.
+                    if others.len() >= MAX_UNKNOWN_MEMBERS {
+                        return Err(de::Error::custom("too many header members"));
+                    }
                     if others.iter().any(|seen| seen == other) {
                         return Err(de::Error::custom(DUPLICATE));
                     }

@@ -55,6 +55,9 @@ pub enum IssueError {
     /// (OAuth `invalid_scope`).
     #[error("the requested scope exceeds the granted scope")]
     InvalidScope,
+    /// Tokens are minted for API keys only, not for other tokens.
+    #[error("tokens are minted for API keys only")]
+    NotAnApiKey,
     /// The key ring has no signing key.
     #[error("no signing key is configured")]
     NoSigningKey,
@@ -152,20 +155,22 @@ impl TokenIssuer {
     }
 
     /// Mints a token for a principal verified by its API key, like
-    /// [`mint_for_key`](Self::mint_for_key).
+    /// [`mint_for_key`](Self::mint_for_key). A principal from an access
+    /// token is refused: a token must not renew itself past its `exp` or
+    /// out of reach of its `jti`'s revocation.
     pub fn mint_for(
         &self,
         principal: &Principal,
         requested: Option<&ScopeSet>,
     ) -> Result<IssuedToken, IssueError> {
+        let key_id = principal.key_id().ok_or(IssueError::NotAnApiKey)?;
         let granted = principal.scopes();
         let scope = match requested {
             Some(requested) if granted.covers(requested) => requested.clone(),
             Some(_) => return Err(IssueError::InvalidScope),
             None => granted.clone(),
         };
-        let client_id = principal.client_id().ok_or(IssueError::InvalidScope)?;
-        self.mint(principal.subject(), client_id, &scope)
+        self.mint(principal.subject(), key_id.as_str(), &scope)
     }
 
     /// Mints a token for `subject`, issued to `client_id`, granting `scope`.

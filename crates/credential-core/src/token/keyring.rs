@@ -257,7 +257,9 @@ impl KeyRing {
         now: OffsetDateTime,
     ) -> Result<VerifiedToken, TokenError> {
         validation.check_header(token.header())?;
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        // A snapshot, not the lock: a waiting writer must not stall every
+        // verification behind a slow signature check.
+        let state = self.snapshot();
         let entry = match token.header().key_id() {
             Some(kid) => state
                 .entries
@@ -289,7 +291,6 @@ impl KeyRing {
                 "signature does not verify",
             ));
         }
-        drop(state);
         let verified = token.into_verified()?;
         validation.check_claims(verified.claims(), now)?;
         Ok(verified)

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{Clock, SystemClock};
 use crate::key::format::KeyParseError;
-use crate::key::{HashCheck, KeyFormat, KeyId, KeyStore, Peppers};
+use crate::key::{HashCheck, KeyFormat, KeyId, KeyRecord, KeyStore, Peppers};
 use crate::scope::ScopeSet;
 use crate::secret::{AccessToken, KeySecret, RefreshToken};
 use crate::store::StoreError;
@@ -188,40 +188,39 @@ impl Refresher {
         Ok(RefreshToken::new(generated.key.expose_secret()))
     }
 
-    /// Redeems `presented` for a new pair, minting with `issuer`.
-    /// `requested` may narrow the scope of the new access token.
+    /// Redeems `presented` for a new pair, minting with `issuer`, for the
+    /// client that authenticated as the API key `client`. A token of
+    /// another client is an invalid grant (RFC 6749 §6) and is not
+    /// consumed. `requested` may narrow the scope of the new access token.
+    ///
+    /// The family's scope shrinks with its key's: a redemption grants only
+    /// what the key still covers.
     pub async fn redeem(
         &self,
         presented: &str,
         requested: Option<&ScopeSet>,
         issuer: &TokenIssuer,
-    ) -> Result<TokenPair, RedeemError> {
-        self.redeem_for(presented, requested, issuer, None).await
-    }
-
-    /// Like [`redeem`](Self::redeem), for a client that authenticated as
-    /// the API key `client`: a token of another client is an invalid grant
-    /// (RFC 6749 §6), and is not consumed.
-    pub async fn redeem_for(
-        &self,
-        presented: &str,
-        requested: Option<&ScopeSet>,
-        issuer: &TokenIssuer,
-        client: Option<KeyId>,
+        client: KeyId,
     ) -> Result<TokenPair, RedeemError> {
         let (record, secret) = self.authenticate(presented).await?;
-        if client.is_some_and(|client| client != record.client_id) {
+        if client != record.client_id {
             return Err(RedeemError::InvalidGrant("issued to another client"));
         }
         if record.consumed_at.is_some() {
             return self.reused(&record, &secret).await;
         }
         let now = self.clock.now();
-        self.check_client(&record, now).await?;
+        let key = self.check_client(&record, now).await?;
+        let family_scope = record.scope.restrict_to(&key.scopes);
+        if family_scope.is_empty() && !record.scope.is_empty() {
+            return Err(RedeemError::InvalidGrant(
+                "the key no longer grants the family's scope",
+            ));
+        }
         let scope = match requested {
-            Some(requested) if record.scope.covers(requested) => requested.clone(),
+            Some(requested) if family_scope.covers(requested) => requested.clone(),
             Some(_) => return Err(RedeemError::InvalidScope),
-            None => record.scope.clone(),
+            None => family_scope.clone(),
         };
         let access = issuer.mint(&record.subject, record.client_id.as_str(), &scope)?;
         let generated = self
@@ -234,7 +233,7 @@ impl Refresher {
             family: record.family,
             client_id: record.client_id,
             subject: record.subject.clone(),
-            scope: record.scope.clone(),
+            scope: family_scope,
             created_at: now,
             expires_at: now.saturating_add(self.lifetime),
             access_jti: Some(access.jti.clone()),
@@ -272,7 +271,7 @@ impl Refresher {
         };
         // A token whose key is no longer valid can never be redeemed.
         match self.check_client(&record, self.clock.now()).await {
-            Ok(()) => Ok(Some(record)),
+            Ok(_) => Ok(Some(record)),
             Err(RedeemError::Unavailable) => Err(StoreError::unavailable("key store")),
             Err(_) => Ok(None),
         }
@@ -360,19 +359,20 @@ impl Refresher {
         }
     }
 
-    /// The family's API key must still be valid.
+    /// The family's API key must still be valid; returns its record.
     async fn check_client(
         &self,
         record: &RefreshRecord,
         now: OffsetDateTime,
-    ) -> Result<(), RedeemError> {
+    ) -> Result<Arc<KeyRecord>, RedeemError> {
         let key = self
             .keys
             .get(&record.client_id)
             .await?
             .ok_or(RedeemError::InvalidGrant("client key is gone"))?;
         key.lifecycle_check(now)
-            .map_err(|_| RedeemError::InvalidGrant("client key is no longer valid"))
+            .map_err(|_| RedeemError::InvalidGrant("client key is no longer valid"))?;
+        Ok(key)
     }
 
     /// A consumed token presented again: the same pair within the grace
@@ -400,8 +400,18 @@ impl Refresher {
     }
 }
 
-/// What an honest retry gets back.
-#[derive(Serialize, Deserialize)]
+/// What an honest retry gets back, as sealed.
+#[derive(Serialize)]
+struct SealedRef<'a> {
+    access_token: &'a str,
+    jti: &'a str,
+    expires_at: i64,
+    scope: &'a ScopeSet,
+    refresh_token: &'a str,
+}
+
+/// The same, as opened; the strings move into zeroizing token types.
+#[derive(Deserialize)]
 struct Sealed {
     access_token: String,
     jti: String,
@@ -434,12 +444,12 @@ fn seal(
     pair: &TokenPair,
     rng: &SystemRandom,
 ) -> Result<String, RedeemError> {
-    let sealed = Sealed {
-        access_token: pair.access.token.expose_secret().to_owned(),
-        jti: pair.access.jti.clone(),
+    let sealed = SealedRef {
+        access_token: pair.access.token.expose_secret(),
+        jti: &pair.access.jti,
         expires_at: pair.access.expires_at.unix_timestamp(),
-        scope: pair.access.scope.clone(),
-        refresh_token: pair.refresh.expose_secret().to_owned(),
+        scope: &pair.access.scope,
+        refresh_token: pair.refresh.expose_secret(),
     };
     let mut data = Zeroizing::new(serde_json::to_vec(&sealed).map_err(|_| IssueError::Signing)?);
     let key = retry_key(id, secret).ok_or(IssueError::Signing)?;

@@ -50,6 +50,9 @@ pub trait RevocationStore: Debug + Send + Sync {
     ) -> Result<bool, StoreError>;
 
     /// Drops entries whose `until` is at or before `now`. Returns how many.
+    ///
+    /// A verifier with leeway accepts a token until `exp + leeway`: record
+    /// such tokens with that `until`, or purge with `now - leeway`.
     async fn purge_expired(&self, now: OffsetDateTime) -> Result<usize, StoreError>;
 }
 

@@ -125,6 +125,11 @@ impl Validation {
         self
     }
 
+    /// The tolerated clock skew.
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
     /// The largest token accepted, in bytes.
     pub fn max_size(&self) -> usize {
         self.max_size

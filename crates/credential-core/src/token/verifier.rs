@@ -55,6 +55,11 @@ impl TokenVerifier {
         self
     }
 
+    /// The revocation store checked for every token, if any.
+    pub fn revocations(&self) -> Option<&Arc<dyn RevocationStore>> {
+        self.revocations.as_ref()
+    }
+
     /// The validation rules.
     pub fn validation(&self) -> &Validation {
         &self.validation
