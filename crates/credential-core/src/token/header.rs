@@ -1,5 +1,6 @@
 //! The JOSE header of a compact JWS: all that an untrusted token reveals.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
@@ -8,6 +9,7 @@ use crate::rejection::Reason;
 use crate::token::error::TokenError;
 use crate::token::fields::{DUPLICATE, Name, detail_of};
 use crate::token::jose::{Algorithm, StrictValue};
+use crate::token::validation::ACCESS_TOKEN_TYPE;
 
 /// A parsed, validated JOSE header.
 ///
@@ -19,12 +21,16 @@ use crate::token::jose::{Algorithm, StrictValue};
 pub struct Header {
     alg: Algorithm,
     kid: Option<String>,
-    typ: Option<String>,
+    typ: Option<Cow<'static, str>>,
 }
 
 impl Header {
-    pub(crate) fn new(alg: Algorithm, kid: Option<String>, typ: Option<String>) -> Self {
-        Self { alg, kid, typ }
+    pub(crate) fn new(alg: Algorithm, kid: Option<String>, typ: Option<&'static str>) -> Self {
+        Self {
+            alg,
+            kid,
+            typ: typ.map(Cow::Borrowed),
+        }
     }
 
     /// The signature algorithm the token claims.
@@ -58,14 +64,19 @@ impl Header {
             ));
         }
         let alg = raw.alg.ok_or(TokenError::malformed("header has no alg"))?;
-        let alg = Algorithm::from_name(&alg).ok_or(TokenError::new(
+        let alg = Algorithm::from_name(alg.as_str()).ok_or(TokenError::new(
             Reason::UnsupportedAlgorithm,
             "alg is not supported",
         ))?;
+        // The common type needs no allocation.
+        let typ = raw.typ.map(|typ| match typ.as_str() {
+            ACCESS_TOKEN_TYPE => Cow::Borrowed(ACCESS_TOKEN_TYPE),
+            _ => Cow::Owned(typ.into_string()),
+        });
         Ok(Self {
             alg,
             kid: raw.kid,
-            typ: raw.typ,
+            typ,
         })
     }
 
@@ -77,7 +88,7 @@ impl Header {
             header.insert("kid".to_owned(), kid.as_str().into());
         }
         if let Some(typ) = &self.typ {
-            header.insert("typ".to_owned(), typ.as_str().into());
+            header.insert("typ".to_owned(), typ.as_ref().into());
         }
         serde_json::Value::Object(header).to_string()
     }
@@ -86,14 +97,14 @@ impl Header {
 /// Header members other than `alg`, `kid`, `typ` and `crit` accepted.
 const MAX_UNKNOWN_MEMBERS: usize = 16;
 
-struct RawHeader {
-    alg: Option<String>,
+struct RawHeader<'de> {
+    alg: Option<Name<'de>>,
     kid: Option<String>,
-    typ: Option<String>,
+    typ: Option<Name<'de>>,
     crit: bool,
 }
 
-impl<'de> Deserialize<'de> for RawHeader {
+impl<'de> Deserialize<'de> for RawHeader<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(RawHeaderVisitor)
     }
@@ -101,14 +112,22 @@ impl<'de> Deserialize<'de> for RawHeader {
 
 struct RawHeaderVisitor;
 
+fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::custom(DUPLICATE));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
 impl<'de> Visitor<'de> for RawHeaderVisitor {
-    type Value = RawHeader;
+    type Value = RawHeader<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JOSE header object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader<'de>, A::Error> {
         let mut header = RawHeader {
             alg: None,
             kid: None,
@@ -118,10 +137,10 @@ impl<'de> Visitor<'de> for RawHeaderVisitor {
         let mut others: Vec<String> = Vec::new();
         let mut seen_crit = false;
         while let Some(name) = map.next_key::<Name<'de>>()? {
-            let slot = match name.as_str() {
-                "alg" => &mut header.alg,
-                "kid" => &mut header.kid,
-                "typ" => &mut header.typ,
+            match name.as_str() {
+                "alg" => set_once(&mut header.alg, map.next_value::<Name<'de>>()?)?,
+                "kid" => set_once(&mut header.kid, map.next_value::<String>()?)?,
+                "typ" => set_once(&mut header.typ, map.next_value::<Name<'de>>()?)?,
                 "crit" => {
                     if seen_crit {
                         return Err(de::Error::custom(DUPLICATE));
@@ -129,7 +148,6 @@ impl<'de> Visitor<'de> for RawHeaderVisitor {
                     seen_crit = true;
                     map.next_value_seed(StrictValue)?;
                     header.crit = true;
-                    continue;
                 }
                 other => {
                     // Unknown members are parsed and kept only to catch
@@ -143,13 +161,8 @@ impl<'de> Visitor<'de> for RawHeaderVisitor {
                     }
                     others.push(name.into_string());
                     map.next_value_seed(StrictValue)?;
-                    continue;
                 }
-            };
-            if slot.is_some() {
-                return Err(de::Error::custom(DUPLICATE));
             }
-            *slot = Some(map.next_value::<String>()?);
         }
         Ok(header)
     }

@@ -216,7 +216,7 @@ impl TokenIssuer {
         let header = Header::new(
             key.algorithm(),
             Some(entry.kid.clone()),
-            Some(ACCESS_TOKEN_TYPE.to_owned()),
+            Some(ACCESS_TOKEN_TYPE),
         );
         let claims = serde_json::to_vec(claims).map_err(|_| IssueError::Signing)?;
         let mut token = String::with_capacity(64 + claims.len() * 4 / 3 + 90);
