@@ -200,7 +200,9 @@ impl KeyFormat {
         if base62::encode_u32(crc32fast::hash(signed)).as_slice() != checksum {
             return Err(KeyParseError::BadChecksum);
         }
-        let id = KeyId::from_bytes(id).map_err(|_| KeyParseError::Shape)?;
+        // The whole key was checked against the alphabet above.
+        let id: [u8; ID_LEN] = id.try_into().map_err(|_| KeyParseError::Shape)?;
+        let id = KeyId::from_checked(id);
         let secret: [u8; SECRET_LEN] = secret.try_into().map_err(|_| KeyParseError::Shape)?;
         Ok(ParsedKey {
             id,

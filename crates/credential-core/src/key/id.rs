@@ -40,6 +40,11 @@ impl KeyId {
         Ok(Self(id))
     }
 
+    /// An id from bytes the caller has already checked.
+    pub(crate) fn from_checked(id: [u8; ID_LEN]) -> Self {
+        Self(id)
+    }
+
     /// Reads an id from bytes, checking length and alphabet.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, InvalidKeyId> {
         let id: [u8; ID_LEN] = bytes.try_into().map_err(|_| InvalidKeyId)?;
