@@ -608,3 +608,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_requirement_whose_canonical_form_is_too_long_is_refused() {
+    // Parentheses may touch `AND`; the canonical form adds a space on each
+    // side, which would take this one past the limit and make its own
+    // text unparsable.
+    let input = (0..32)
+        .map(|i| format!("(s{i:02}aaaaaaaa OR t{i:02}bbbbbbbb)"))
+        .collect::<Vec<_>>()
+        .join("AND");
+    assert!(input.len() <= Requirement::MAX_LEN);
+    let error = Requirement::parse(&input).unwrap_err();
+    assert_eq!(error.kind, ScopeErrorKind::TooLong { limit: 1024 });
+    // Just under the limit, the canonical form parses back.
+    let fits = (0..30)
+        .map(|i| format!("(s{i:02}aaaaaaaa OR t{i:02}bbbbbbbb)"))
+        .collect::<Vec<_>>()
+        .join("AND");
+    let parsed = Requirement::parse(&fits).unwrap();
+    assert_eq!(Requirement::parse(&parsed.to_string()).unwrap(), parsed);
+}

@@ -66,8 +66,24 @@ impl Requirement {
     /// Returns a [`ScopeError`] locating the first problem, including
     /// violations of [`MAX_LEN`](Self::MAX_LEN),
     /// [`MAX_DEPTH`](Self::MAX_DEPTH) and [`MAX_SCOPES`](Self::MAX_SCOPES).
+    ///
+    /// The canonical form ([`Display`](std::fmt::Display)) puts spaces
+    /// around every keyword, so it can be longer than the input; an input
+    /// whose canonical form exceeds [`MAX_LEN`](Self::MAX_LEN) is refused
+    /// too, so that every parsed requirement writes back to text that
+    /// parses.
     pub fn parse(input: &str) -> Result<Self, ScopeError> {
-        parser::parse(input).map(Self)
+        let requirement = parser::parse(input).map(Self)?;
+        let canonical = requirement.to_string().len();
+        if canonical > Self::MAX_LEN {
+            return Err(error(
+                input.len().min(Self::MAX_LEN),
+                ScopeErrorKind::TooLong {
+                    limit: Self::MAX_LEN,
+                },
+            ));
+        }
+        Ok(requirement)
     }
 
     /// A requirement for a single concrete scope.
