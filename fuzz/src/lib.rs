@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod key_text;
+
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
 

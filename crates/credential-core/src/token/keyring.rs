@@ -144,12 +144,7 @@ impl KeyRing {
             if let Some(previous) = state.signer.take()
                 && let Some(entry) = state.entries.get(&previous)
             {
-                let retired = Entry {
-                    kid: entry.kid.clone(),
-                    verifying: entry.verifying.clone(),
-                    signing: None,
-                    retire_at: Some(retire_previous_at),
-                };
+                let retired = entry.retired(retire_previous_at);
                 state.entries.insert(previous, Arc::new(retired));
             }
             let entry = Entry {
@@ -170,12 +165,7 @@ impl KeyRing {
             let Some(entry) = state.entries.get(kid) else {
                 return Ok(false);
             };
-            let retired = Entry {
-                kid: entry.kid.clone(),
-                verifying: entry.verifying.clone(),
-                signing: None,
-                retire_at: Some(at),
-            };
+            let retired = entry.retired(at);
             state.entries.insert(kid.to_owned(), Arc::new(retired));
             if state.signer.as_deref() == Some(kid) {
                 state.signer = None;
@@ -298,6 +288,16 @@ impl KeyRing {
 }
 
 impl Entry {
+    /// The same key, verifying only, until `at`.
+    fn retired(&self, at: OffsetDateTime) -> Self {
+        Self {
+            kid: self.kid.clone(),
+            verifying: self.verifying.clone(),
+            signing: None,
+            retire_at: Some(at),
+        }
+    }
+
     fn is_live(&self, now: OffsetDateTime) -> bool {
         self.retire_at.is_none_or(|at| now < at)
     }

@@ -163,29 +163,9 @@ impl Refresher {
         scope: &ScopeSet,
         access: &IssuedToken,
     ) -> Result<RefreshToken, RedeemError> {
-        let now = self.clock.now();
-        let generated = self
-            .format
-            .generate(&self.rng)
-            .map_err(|_| IssueError::Signing)?;
-        let record = RefreshRecord {
-            id: generated.id,
-            hash: self.peppers.hash(generated.secret.expose_secret()),
-            family: generated.id,
-            client_id,
-            subject: subject.to_owned(),
-            scope: scope.clone(),
-            created_at: now,
-            expires_at: now.saturating_add(self.lifetime),
-            access_jti: Some(access.jti.clone()),
-            access_expires_at: Some(access.expires_at),
-            consumed_at: None,
-            successor: None,
-            retry: None,
-            revoked_at: None,
-        };
+        let (record, token) = self.generate(None, client_id, subject, scope, access)?;
         self.store.insert(record).await?;
-        Ok(RefreshToken::new(generated.key.expose_secret()))
+        Ok(token)
     }
 
     /// Redeems `presented` for a new pair, minting with `issuer`, for the
@@ -223,30 +203,14 @@ impl Refresher {
             None => family_scope.clone(),
         };
         let access = issuer.mint(&record.subject, record.client_id.as_str(), &scope)?;
-        let generated = self
-            .format
-            .generate(&self.rng)
-            .map_err(|_| IssueError::Signing)?;
-        let successor = RefreshRecord {
-            id: generated.id,
-            hash: self.peppers.hash(generated.secret.expose_secret()),
-            family: record.family,
-            client_id: record.client_id,
-            subject: record.subject.clone(),
-            scope: family_scope,
-            created_at: now,
-            expires_at: now.saturating_add(self.lifetime),
-            access_jti: Some(access.jti.clone()),
-            access_expires_at: Some(access.expires_at),
-            consumed_at: None,
-            successor: None,
-            retry: None,
-            revoked_at: None,
-        };
-        let pair = TokenPair {
-            access,
-            refresh: RefreshToken::new(generated.key.expose_secret()),
-        };
+        let (successor, refresh) = self.generate(
+            Some(record.family),
+            record.client_id,
+            &record.subject,
+            &family_scope,
+            &access,
+        )?;
+        let pair = TokenPair { access, refresh };
         let sealed = seal(&record.id, &secret, &pair, &self.rng)?;
         match self
             .store
@@ -258,6 +222,40 @@ impl Refresher {
             Consume::AlreadyConsumed(stored) => self.reused(&stored, &secret).await,
             Consume::Revoked => Err(RedeemError::InvalidGrant("family revoked")),
         }
+    }
+
+    /// A new refresh token and its record: the first of a new family when
+    /// `family` is `None`, issued alongside `access`.
+    fn generate(
+        &self,
+        family: Option<KeyId>,
+        client_id: KeyId,
+        subject: &str,
+        scope: &ScopeSet,
+        access: &IssuedToken,
+    ) -> Result<(RefreshRecord, RefreshToken), RedeemError> {
+        let now = self.clock.now();
+        let generated = self
+            .format
+            .generate(&self.rng)
+            .map_err(|_| IssueError::Signing)?;
+        let record = RefreshRecord {
+            id: generated.id,
+            hash: self.peppers.hash(generated.secret.expose_secret()),
+            family: family.unwrap_or(generated.id),
+            client_id,
+            subject: subject.to_owned(),
+            scope: scope.clone(),
+            created_at: now,
+            expires_at: now.saturating_add(self.lifetime),
+            access_jti: Some(access.jti.clone()),
+            access_expires_at: Some(access.expires_at),
+            consumed_at: None,
+            successor: None,
+            retry: None,
+            revoked_at: None,
+        };
+        Ok((record, RefreshToken::new(generated.key.expose_secret())))
     }
 
     /// The record of a live refresh token (unconsumed, unrevoked,
