@@ -79,6 +79,17 @@ impl World {
         &self.key.record
     }
 
+    /// Redeems a refresh token as the fixture's own client.
+    async fn redeem(
+        &self,
+        presented: &str,
+        scope: Option<&credential_core::scope::ScopeSet>,
+    ) -> Result<TokenPair, RedeemError> {
+        self.refresher
+            .redeem(presented, scope, &self.issuer, self.key.record.id)
+            .await
+    }
+
     async fn exchange(&self) -> TokenPair {
         let access = self.issuer.mint_for_key(self.record(), None).unwrap();
         let record = self.record();
@@ -106,16 +117,7 @@ async fn a_redemption_rotates_both_tokens() {
             .reason(),
         Reason::Expired
     );
-    let second = w
-        .refresher
-        .redeem(
-            first.refresh.expose_secret(),
-            None,
-            &w.issuer,
-            w.key.record.id,
-        )
-        .await
-        .unwrap();
+    let second = w.redeem(first.refresh.expose_secret(), None).await.unwrap();
     assert_ne!(second.refresh, first.refresh);
     assert_ne!(second.access.jti, first.access.jti);
     let principal = w
@@ -130,40 +132,19 @@ async fn a_redemption_rotates_both_tokens() {
     // The successor works once, and may narrow the scope, never widen it.
     let narrow: credential_core::scope::ScopeSet = "reports:read".parse().unwrap();
     let third = w
-        .refresher
-        .redeem(
-            second.refresh.expose_secret(),
-            Some(&narrow),
-            &w.issuer,
-            w.key.record.id,
-        )
+        .redeem(second.refresh.expose_secret(), Some(&narrow))
         .await
         .unwrap();
     assert_eq!(third.access.scope, narrow);
     let wide: credential_core::scope::ScopeSet = "reports:read admin".parse().unwrap();
     assert_eq!(
-        w.refresher
-            .redeem(
-                third.refresh.expose_secret(),
-                Some(&wide),
-                &w.issuer,
-                w.key.record.id
-            )
+        w.redeem(third.refresh.expose_secret(), Some(&wide))
             .await
             .unwrap_err(),
         RedeemError::InvalidScope
     );
     // The family keeps its original scope after a narrowed redemption.
-    let fourth = w
-        .refresher
-        .redeem(
-            third.refresh.expose_secret(),
-            None,
-            &w.issuer,
-            w.key.record.id,
-        )
-        .await
-        .unwrap();
+    let fourth = w.redeem(third.refresh.expose_secret(), None).await.unwrap();
     assert_eq!(
         fourth.access.scope.to_string(),
         "reports:read reports:write"
@@ -174,67 +155,24 @@ async fn a_redemption_rotates_both_tokens() {
 async fn an_honest_retry_within_the_grace_gets_the_same_pair() {
     let w = world(Duration::seconds(5)).await;
     let first = w.exchange().await;
-    let second = w
-        .refresher
-        .redeem(
-            first.refresh.expose_secret(),
-            None,
-            &w.issuer,
-            w.key.record.id,
-        )
-        .await
-        .unwrap();
+    let second = w.redeem(first.refresh.expose_secret(), None).await.unwrap();
     w.keys.clock.advance(Duration::seconds(4));
-    let retry = w
-        .refresher
-        .redeem(
-            first.refresh.expose_secret(),
-            None,
-            &w.issuer,
-            w.key.record.id,
-        )
-        .await
-        .unwrap();
+    let retry = w.redeem(first.refresh.expose_secret(), None).await.unwrap();
     assert_eq!(retry.refresh, second.refresh);
     assert_eq!(retry.access.token, second.access.token);
     assert_eq!(retry.access.jti, second.access.jti);
     // The family is intact: the successor still redeems.
-    assert!(
-        w.refresher
-            .redeem(
-                second.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
-            .await
-            .is_ok()
-    );
+    assert!(w.redeem(second.refresh.expose_secret(), None).await.is_ok());
 }
 
 #[tokio::test]
 async fn reuse_after_the_grace_revokes_the_whole_family() {
     let w = world(Duration::seconds(5)).await;
     let first = w.exchange().await;
-    let second = w
-        .refresher
-        .redeem(
-            first.refresh.expose_secret(),
-            None,
-            &w.issuer,
-            w.key.record.id,
-        )
-        .await
-        .unwrap();
+    let second = w.redeem(first.refresh.expose_secret(), None).await.unwrap();
     w.keys.clock.advance(Duration::seconds(5));
     assert_eq!(
-        w.refresher
-            .redeem(
-                first.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
+        w.redeem(first.refresh.expose_secret(), None)
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant("reused")
@@ -242,13 +180,7 @@ async fn reuse_after_the_grace_revokes_the_whole_family() {
     // The live member of the family is dead too, and so are the access
     // tokens issued with the family.
     assert!(matches!(
-        w.refresher
-            .redeem(
-                second.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
+        w.redeem(second.refresh.expose_secret(), None)
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant(_)
@@ -265,17 +197,7 @@ async fn reuse_after_the_grace_revokes_the_whole_family() {
     }
     // Another family of the same key is unaffected.
     let other = w.exchange().await;
-    assert!(
-        w.refresher
-            .redeem(
-                other.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
-            .await
-            .is_ok()
-    );
+    assert!(w.redeem(other.refresh.expose_secret(), None).await.is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -287,11 +209,7 @@ async fn racing_redemptions_leave_exactly_one_live_branch() {
         .map(|_| {
             let w = Arc::clone(&w);
             let presented = Arc::clone(&presented);
-            tokio::spawn(async move {
-                w.refresher
-                    .redeem(&presented, None, &w.issuer, w.key.record.id)
-                    .await
-            })
+            tokio::spawn(async move { w.redeem(&presented, None).await })
         })
         .collect();
     let mut pairs = Vec::new();
@@ -305,13 +223,7 @@ async fn racing_redemptions_leave_exactly_one_live_branch() {
             .all(|p| p.refresh == pairs[0].refresh && p.access.token == pairs[0].access.token)
     );
     assert!(
-        w.refresher
-            .redeem(
-                pairs[0].refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
+        w.redeem(pairs[0].refresh.expose_secret(), None)
             .await
             .is_ok()
     );
@@ -326,11 +238,7 @@ async fn racing_redemptions_without_grace_revoke_everything() {
         .map(|_| {
             let w = Arc::clone(&w);
             let presented = Arc::clone(&presented);
-            tokio::spawn(async move {
-                w.refresher
-                    .redeem(&presented, None, &w.issuer, w.key.record.id)
-                    .await
-            })
+            tokio::spawn(async move { w.redeem(&presented, None).await })
         })
         .collect();
     let mut winners = Vec::new();
@@ -343,17 +251,7 @@ async fn racing_redemptions_without_grace_revoke_everything() {
     // the family, the winner's successor included.
     assert!(winners.len() <= 1);
     for pair in &winners {
-        assert!(
-            w.refresher
-                .redeem(
-                    pair.refresh.expose_secret(),
-                    None,
-                    &w.issuer,
-                    w.key.record.id
-                )
-                .await
-                .is_err()
-        );
+        assert!(w.redeem(pair.refresh.expose_secret(), None).await.is_err());
     }
 }
 
@@ -365,18 +263,10 @@ async fn a_wrong_secret_is_refused_without_revoking_the_family() {
     let id = &presented[3..19];
     let forged = forge("rt", id, &"Q".repeat(43));
     assert_eq!(
-        w.refresher
-            .redeem(&forged, None, &w.issuer, w.key.record.id)
-            .await
-            .unwrap_err(),
+        w.redeem(&forged, None).await.unwrap_err(),
         RedeemError::InvalidGrant("wrong secret")
     );
-    assert!(
-        w.refresher
-            .redeem(presented, None, &w.issuer, w.key.record.id)
-            .await
-            .is_ok()
-    );
+    assert!(w.redeem(presented, None).await.is_ok());
 }
 
 #[tokio::test]
@@ -385,13 +275,7 @@ async fn a_revoked_key_can_no_longer_refresh() {
     let first = w.exchange().await;
     w.keys.manager.revoke(&w.record().id).await.unwrap();
     assert!(matches!(
-        w.refresher
-            .redeem(
-                first.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
+        w.redeem(first.refresh.expose_secret(), None)
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant(_)
@@ -404,13 +288,7 @@ async fn expired_refresh_tokens_are_refused() {
     let first = w.exchange().await;
     w.keys.clock.advance(Duration::days(30));
     assert_eq!(
-        w.refresher
-            .redeem(
-                first.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
+        w.redeem(first.refresh.expose_secret(), None)
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant("expired")
@@ -444,17 +322,7 @@ async fn revocation_and_introspection_of_refresh_tokens() {
             .unwrap()
             .is_none()
     );
-    assert!(
-        w.refresher
-            .redeem(
-                first.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
-            .await
-            .is_err()
-    );
+    assert!(w.redeem(first.refresh.expose_secret(), None).await.is_err());
     assert_eq!(
         w.verifier
             .verify(first.access.token.expose_secret(), None)
@@ -474,10 +342,7 @@ async fn credentials_of_one_kind_are_refused_where_another_is_expected() {
     // An access token or an API key offered as a refresh token.
     for wrong in [pair.access.token.expose_secret(), w.key.key.expose_secret()] {
         assert!(matches!(
-            w.refresher
-                .redeem(wrong, None, &w.issuer, w.key.record.id)
-                .await
-                .unwrap_err(),
+            w.redeem(wrong, None).await.unwrap_err(),
             RedeemError::InvalidGrant(_)
         ));
     }
@@ -513,26 +378,11 @@ async fn a_family_loses_the_scopes_its_key_loses() {
         .update_scopes(&w.record().id, "reports:read".parse().unwrap())
         .await
         .unwrap();
-    let second = w
-        .refresher
-        .redeem(
-            first.refresh.expose_secret(),
-            None,
-            &w.issuer,
-            w.key.record.id,
-        )
-        .await
-        .unwrap();
+    let second = w.redeem(first.refresh.expose_secret(), None).await.unwrap();
     assert_eq!(second.access.scope.to_string(), "reports:read");
     let write: credential_core::scope::ScopeSet = "reports:write".parse().unwrap();
     assert_eq!(
-        w.refresher
-            .redeem(
-                second.refresh.expose_secret(),
-                Some(&write),
-                &w.issuer,
-                w.key.record.id
-            )
+        w.redeem(second.refresh.expose_secret(), Some(&write))
             .await
             .unwrap_err(),
         RedeemError::InvalidScope
@@ -544,13 +394,7 @@ async fn a_family_loses_the_scopes_its_key_loses() {
         .await
         .unwrap();
     assert!(matches!(
-        w.refresher
-            .redeem(
-                second.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
+        w.redeem(second.refresh.expose_secret(), None)
             .await
             .unwrap_err(),
         RedeemError::InvalidGrant(_)
@@ -580,15 +424,5 @@ async fn a_refresh_token_redeems_only_for_its_own_client() {
         RedeemError::InvalidGrant("issued to another client")
     );
     // Not consumed: the owner still redeems it.
-    assert!(
-        w.refresher
-            .redeem(
-                first.refresh.expose_secret(),
-                None,
-                &w.issuer,
-                w.key.record.id
-            )
-            .await
-            .is_ok()
-    );
+    assert!(w.redeem(first.refresh.expose_secret(), None).await.is_ok());
 }
