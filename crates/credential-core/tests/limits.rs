@@ -193,11 +193,7 @@ async fn credits_refill_on_schedule() {
 #[tokio::test]
 async fn credits_and_limits_can_be_changed_and_are_validated() {
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     let id = created.record.id;
     let verifier = f.manager.verifier();
     let key = created.key.expose_secret();
@@ -265,11 +261,7 @@ async fn a_failing_rate_limiter_or_credit_store_is_503() {
         .create(NewKey::new("acme", "a".parse().unwrap()).rate_limit(limit))
         .await
         .unwrap();
-    let unlimited = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let unlimited = f.key("a").await;
     let verifier = f
         .manager
         .verifier()
@@ -324,11 +316,7 @@ async fn every_verifier_of_a_manager_shares_one_rate_limit() {
 async fn a_stored_rate_limit_that_makes_no_sense_fails_closed() {
     use credential_core::key::{KeyStore, KeyUpdate};
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     let broken = RateLimit {
         requests: 1,
         period: Duration::ZERO,

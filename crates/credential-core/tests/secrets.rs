@@ -10,7 +10,7 @@
 
 mod common;
 
-use credential_core::key::{NewKey, Pepper, Peppers};
+use credential_core::key::{Pepper, Peppers};
 use credential_core::{ApiKey, KeySecret, Principal, Verifier};
 
 fn assert_send_sync<T: Send + Sync>() {}
@@ -37,11 +37,7 @@ fn secret_types_are_send_and_sync() {
 #[tokio::test]
 async fn debug_output_never_contains_secret_material() {
     let f = common::fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     let key = created.key.expose_secret().to_owned();
     let secret = &key[key.rfind('_').unwrap() + 1..];
     let parsed = f.manager.format().parse(&key).unwrap();

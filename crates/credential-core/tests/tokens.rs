@@ -308,11 +308,7 @@ async fn a_failing_revocation_store_is_503() {
 async fn one_verifier_takes_keys_and_tokens_from_the_same_header() {
     let keys = common::fixture();
     let f = token_fixture(Algorithm::EdDSA);
-    let created = keys
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = keys.key("a").await;
     let token = f.issuer.mint_for_key(&created.record, None).unwrap();
     let both = CredentialVerifier::new(keys.manager.verifier(), f.verifier.clone());
 

@@ -100,11 +100,7 @@ async fn malformed_credentials_are_400_invalid_request() {
 #[tokio::test]
 async fn a_bad_checksum_is_401_and_never_reaches_the_store() {
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     let key = created.key.expose_secret();
     // Swap the last checksum character for another base62 character.
     let last = key.chars().last().unwrap();
@@ -135,11 +131,7 @@ async fn a_bad_checksum_is_401_and_never_reaches_the_store() {
 #[tokio::test]
 async fn unknown_key_and_wrong_secret_are_401() {
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     let verifier = f.manager.verifier();
 
     let unknown = forge("sk_live", "0123456789abcdef", &"x".repeat(43));
@@ -275,11 +267,7 @@ async fn a_missing_scope_is_403_with_the_scopes_that_would_do() {
 #[tokio::test]
 async fn scope_is_checked_only_after_the_credential_is_valid() {
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     f.manager.revoke(&created.record.id).await.unwrap();
     let need: Requirement = "b".parse().unwrap();
     let rejection = f
@@ -296,11 +284,7 @@ async fn scope_is_checked_only_after_the_credential_is_valid() {
 #[tokio::test]
 async fn a_store_outage_is_503_never_401_and_never_allow() {
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     let verifier = f.manager.verifier();
     let key = created.key.expose_secret();
 
@@ -336,11 +320,7 @@ async fn a_store_outage_is_503_never_401_and_never_allow() {
 #[tokio::test]
 async fn failed_writes_after_a_valid_verify_do_not_fail_it() {
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     f.store.set_writes_down(true);
     // A rotated pepper makes the verifier try a hash upgrade, and a zero
     // granularity makes it record every use: both writes fail.
@@ -369,11 +349,7 @@ async fn failed_writes_after_a_valid_verify_do_not_fail_it() {
 #[tokio::test]
 async fn last_used_is_written_at_most_once_per_granularity() {
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     let verifier = f.manager.verifier();
     let key = created.key.expose_secret();
     for _ in 0..10 {
@@ -413,11 +389,7 @@ async fn last_used_is_written_at_most_once_per_granularity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_is_seen_by_every_verification_that_starts_after_it() {
     let f = fixture();
-    let created = f
-        .manager
-        .create(NewKey::new("acme", "a".parse().unwrap()))
-        .await
-        .unwrap();
+    let created = f.key("a").await;
     let verifier = Arc::new(f.manager.verifier());
     let key = Arc::new(created.key.expose_secret().to_owned());
 

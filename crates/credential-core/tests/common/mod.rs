@@ -124,6 +124,19 @@ impl KeyStore for ProbeStore {
     }
 }
 
+impl Fixture {
+    /// A new key of subject `acme` granting `scopes`.
+    pub async fn key(&self, scopes: &str) -> credential_core::key::CreatedKey {
+        self.manager
+            .create(credential_core::key::NewKey::new(
+                "acme",
+                scopes.parse().unwrap(),
+            ))
+            .await
+            .unwrap()
+    }
+}
+
 pub fn pepper(version: u32) -> Pepper {
     Pepper::new(version, &[version as u8; 32]).unwrap()
 }
