@@ -3,11 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use credential_benches::ready;
 use credential_core::key::{
     KeyFormat, KeyManager, KeyStore, MemoryKeyStore, NewKey, Pepper, Peppers,
 };
@@ -15,19 +14,6 @@ use credential_core::scope::ScopeSet;
 use credential_core::token::jose::{Algorithm, SigningKey};
 use credential_core::token::{KeyRing, MemoryRefreshStore, Refresher, TokenIssuer};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-
-/// Runs a future that completes without waiting (the in-memory stores
-/// never wait), so the measurement holds no executor overhead.
-fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the future waited"),
-    }
-}
 
 fn issuing(c: &mut Criterion) {
     let scope: ScopeSet = "reports:read reports:write".parse().unwrap();

@@ -12,11 +12,10 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use credential_benches::ready;
 use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
 use credential_core::scope::{Requirement, ScopeSet};
 use credential_core::token::jose::{Algorithm, SigningKey};
@@ -32,19 +31,6 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap()
-}
-
-/// Runs a future that completes without waiting (the in-memory stores
-/// never wait), so the measurement holds no executor overhead.
-fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the future waited"),
-    }
 }
 
 fn key_verify(c: &mut Criterion) {
