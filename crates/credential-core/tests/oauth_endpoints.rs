@@ -17,15 +17,12 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::tokens::{AUDIENCE, ISSUER, validation};
-use common::{Fixture, ProbeStore, START, fixture, forge, pepper, with_wrong_secret};
-use credential_core::key::{CreatedKey, KeyFormat, KeyStore, NewKey, Peppers};
+use common::tokens::{AUDIENCE, ISSUER, TokenStack, token_stack};
+use common::{Fixture, ProbeStore, START, fixture, forge, with_wrong_secret};
+use credential_core::key::{CreatedKey, NewKey};
 use credential_core::oauth::{OAuthEndpoints, OAuthResponse};
 use credential_core::ratelimit::RateLimit;
-use credential_core::token::jose::{Algorithm, SigningKey};
-use credential_core::token::{
-    KeyRing, MemoryRefreshStore, MemoryRevocationStore, Refresher, TokenIssuer, TokenVerifier,
-};
+use credential_core::token::TokenVerifier;
 use credential_core::{CredentialKind, Principal, Reason, Verifier};
 use serde_json::{Value, json};
 use time::Duration;
@@ -62,28 +59,11 @@ async fn build(with_refresher: bool) -> World {
         .await
         .unwrap();
     let clock = Arc::new(keys.clock.clone());
-    let ring = KeyRing::new();
-    ring.add_signing_key("k1", SigningKey::generate(Algorithm::EdDSA).unwrap())
-        .unwrap();
-    let issuer = TokenIssuer::new(ring.clone(), ISSUER)
-        .with_audience(AUDIENCE)
-        .with_clock(clock.clone());
-    let revocations = Arc::new(MemoryRevocationStore::new());
-    let verifier = TokenVerifier::new(ring, validation())
-        .with_revocations(revocations.clone())
-        .with_clock(clock.clone());
-    let key_store: Arc<dyn KeyStore> = keys.store.clone();
-    let refresher = Refresher::new(
-        Arc::new(MemoryRefreshStore::new()),
-        key_store,
-        KeyFormat::new("rt").unwrap(),
-        keys.manager.format(),
-        Arc::new(Peppers::new(pepper(1))),
-    )
-    .unwrap()
-    .with_revocations(revocations.clone())
-    .with_reuse_grace(Duration::seconds(5))
-    .with_clock(clock.clone());
+    let TokenStack {
+        issuer,
+        verifier,
+        refresher,
+    } = token_stack(&keys, Duration::seconds(5));
     let mut endpoints =
         OAuthEndpoints::new(keys.manager.verifier(), issuer, verifier.clone()).with_clock(clock);
     if with_refresher {

@@ -13,13 +13,11 @@ mod common;
 
 use std::sync::Arc;
 
-use common::tokens::{AUDIENCE, ISSUER, validation};
+use common::tokens::{TokenStack, token_stack};
 use common::{Fixture, fixture, forge, pepper};
 use credential_core::key::{KeyFormat, KeyStore, NewKey, Peppers};
-use credential_core::token::jose::{Algorithm, SigningKey};
 use credential_core::token::{
-    KeyRing, MemoryRefreshStore, MemoryRevocationStore, RedeemError, Refresher, SamePrefix,
-    TokenIssuer, TokenPair, TokenVerifier,
+    MemoryRefreshStore, RedeemError, Refresher, SamePrefix, TokenIssuer, TokenPair, TokenVerifier,
 };
 use credential_core::{CredentialVerifier, KeyRecord, Reason, Verifier};
 use time::Duration;
@@ -42,29 +40,11 @@ async fn world(grace: Duration) -> World {
         ))
         .await
         .unwrap();
-    let ring = KeyRing::new();
-    ring.add_signing_key("k1", SigningKey::generate(Algorithm::EdDSA).unwrap())
-        .unwrap();
-    let clock = Arc::new(keys.clock.clone());
-    let issuer = TokenIssuer::new(ring.clone(), ISSUER)
-        .with_audience(AUDIENCE)
-        .with_clock(clock.clone());
-    let revocations = Arc::new(MemoryRevocationStore::new());
-    let verifier = TokenVerifier::new(ring, validation())
-        .with_revocations(revocations.clone())
-        .with_clock(clock.clone());
-    let key_store: Arc<dyn KeyStore> = keys.store.clone();
-    let refresher = Refresher::new(
-        Arc::new(MemoryRefreshStore::new()),
-        key_store,
-        KeyFormat::new("rt").unwrap(),
-        keys.manager.format(),
-        Arc::new(Peppers::new(pepper(1))),
-    )
-    .unwrap()
-    .with_revocations(revocations)
-    .with_reuse_grace(grace)
-    .with_clock(clock);
+    let TokenStack {
+        issuer,
+        verifier,
+        refresher,
+    } = token_stack(&keys, grace);
     World {
         keys,
         key,

@@ -68,3 +68,45 @@ pub fn claims_json() -> String {
         now + 600
     )
 }
+
+/// An EdDSA issuer, a verifier with a revocation store, and a refresher
+/// (prefix `rt`) over a key fixture's store, all on its clock.
+pub struct TokenStack {
+    pub issuer: TokenIssuer,
+    pub verifier: TokenVerifier,
+    pub refresher: credential_core::token::Refresher,
+}
+
+pub fn token_stack(keys: &super::Fixture, grace: time::Duration) -> TokenStack {
+    use credential_core::key::{KeyFormat, KeyStore, Peppers};
+    use credential_core::token::{MemoryRefreshStore, Refresher};
+
+    let ring = KeyRing::new();
+    ring.add_signing_key("k1", SigningKey::generate(Algorithm::EdDSA).unwrap())
+        .unwrap();
+    let clock = Arc::new(keys.clock.clone());
+    let issuer = TokenIssuer::new(ring.clone(), ISSUER)
+        .with_audience(AUDIENCE)
+        .with_clock(clock.clone());
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let verifier = TokenVerifier::new(ring, validation())
+        .with_revocations(revocations.clone())
+        .with_clock(clock.clone());
+    let key_store: Arc<dyn KeyStore> = keys.store.clone();
+    let refresher = Refresher::new(
+        Arc::new(MemoryRefreshStore::new()),
+        key_store,
+        KeyFormat::new("rt").unwrap(),
+        keys.manager.format(),
+        Arc::new(Peppers::new(super::pepper(1))),
+    )
+    .unwrap()
+    .with_revocations(revocations)
+    .with_reuse_grace(grace)
+    .with_clock(clock);
+    TokenStack {
+        issuer,
+        verifier,
+        refresher,
+    }
+}
