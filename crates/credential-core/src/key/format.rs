@@ -172,42 +172,61 @@ impl KeyFormat {
     /// prefix and checksum, in that order, without touching any store.
     pub fn parse(&self, presented: &str) -> Result<ParsedKey, KeyParseError> {
         let bytes = presented.as_bytes();
+        let Some((id, secret)) = self.split_exact(bytes) else {
+            return Err(self.classify(bytes));
+        };
+        let signed = bytes
+            .get(..bytes.len() - CHECKSUM_LEN)
+            .ok_or(KeyParseError::Shape)?;
+        let checksum = bytes.get(signed.len()..).ok_or(KeyParseError::Shape)?;
+        if base62::encode_u32(crc32fast::hash(signed)).as_slice() != checksum {
+            return Err(KeyParseError::BadChecksum);
+        }
+        Ok(ParsedKey {
+            id: KeyId::from_checked(*id),
+            secret: KeySecret::from_array(*secret),
+        })
+    }
+
+    /// The id and secret of a key of exactly this format's shape, read at
+    /// fixed offsets: this prefix, `_`, 16 base62 characters, `_`, 49
+    /// base62 characters. `None` for anything else.
+    fn split_exact<'a>(&self, bytes: &'a [u8]) -> Option<(&'a [u8; ID_LEN], &'a [u8; SECRET_LEN])> {
+        let rest = bytes
+            .strip_prefix(self.prefix.as_bytes())?
+            .strip_prefix(b"_")?;
+        let (id, rest) = rest.split_first_chunk::<ID_LEN>()?;
+        let (secret, checksum) = rest.strip_prefix(b"_")?.split_first_chunk::<SECRET_LEN>()?;
+        // No early exit: each fold compiles to a branch-free loop.
+        let base62 = |part: &[u8]| part.iter().fold(true, |ok, &b| ok & base62::is_digit(b));
+        (checksum.len() == CHECKSUM_LEN && base62(id) && base62(secret) && base62(checksum))
+            .then_some((id, secret))
+    }
+
+    /// Why `bytes` is not a key of this format, by the checks in order:
+    /// length, alphabet, shape, prefix.
+    fn classify(&self, bytes: &[u8]) -> KeyParseError {
         if bytes.len() > MAX_KEY_LEN {
-            return Err(KeyParseError::TooLong);
+            return KeyParseError::TooLong;
         }
         if !bytes.iter().all(|&b| b == b'_' || base62::is_digit(b)) {
-            return Err(KeyParseError::InvalidCharacter);
+            return KeyParseError::InvalidCharacter;
         }
         // Split from the right: the prefix may contain `_`, the id and the
         // secret never do.
         let mut parts = bytes.rsplitn(3, |&b| b == b'_');
         let (Some(tail), Some(id), Some(prefix)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(KeyParseError::Shape);
+            return KeyParseError::Shape;
         };
         if tail.len() != SECRET_LEN + CHECKSUM_LEN || id.len() != ID_LEN || prefix.is_empty() {
-            return Err(KeyParseError::Shape);
+            return KeyParseError::Shape;
         }
         if prefix != self.prefix.as_bytes() {
-            return Err(KeyParseError::WrongPrefix);
+            return KeyParseError::WrongPrefix;
         }
-        let (secret, checksum) = tail
-            .split_at_checked(SECRET_LEN)
-            .ok_or(KeyParseError::Shape)?;
-        let signed = bytes
-            .get(..bytes.len() - CHECKSUM_LEN)
-            .ok_or(KeyParseError::Shape)?;
-        if base62::encode_u32(crc32fast::hash(signed)).as_slice() != checksum {
-            return Err(KeyParseError::BadChecksum);
-        }
-        // The whole key was checked against the alphabet above.
-        let id: [u8; ID_LEN] = id.try_into().map_err(|_| KeyParseError::Shape)?;
-        let id = KeyId::from_checked(id);
-        let secret: [u8; SECRET_LEN] = secret.try_into().map_err(|_| KeyParseError::Shape)?;
-        Ok(ParsedKey {
-            id,
-            secret: KeySecret::from_array(secret),
-        })
+        // Every part has the expected shape, which `split_exact` accepts.
+        KeyParseError::Shape
     }
 }
 

@@ -286,7 +286,8 @@ impl Peppers {
                 None => return HashCheck::UnknownPepper,
             }
         };
-        if pepper.hash(secret) != *stored {
+        // ring computes the tag and compares it in constant time.
+        if hmac::verify(&pepper.key, secret, &stored.digest).is_err() {
             HashCheck::Mismatch
         } else if pepper.version == self.current.version {
             HashCheck::Match
