@@ -84,6 +84,10 @@ impl KeyStore for MemoryKeyStore {
         Ok(self.read().get(id).cloned())
     }
 
+    fn get_immediate(&self, id: &KeyId) -> Option<Result<Option<Arc<KeyRecord>>, StoreError>> {
+        Some(Ok(self.read().get(id).cloned()))
+    }
+
     async fn list_by_subject(&self, subject: &str) -> Result<Vec<Arc<KeyRecord>>, StoreError> {
         let mut found: Vec<_> = self
             .read()

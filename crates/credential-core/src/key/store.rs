@@ -39,6 +39,19 @@ pub trait KeyStore: Debug + Send + Sync {
     /// The record with this id, if any.
     async fn get(&self, id: &KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError>;
 
+    /// [`get`](Self::get)'s answer when the store has it at hand without
+    /// waiting (an in-memory map, a cache hit), or `None` to be asked
+    /// through `get`. Verification tries this first, which spares the
+    /// boxed future of an async call on the hot path.
+    ///
+    /// An answer given here follows the same contract as `get`: the same
+    /// record, the same freshness, errors reported. The default answers
+    /// nothing.
+    fn get_immediate(&self, id: &KeyId) -> Option<Result<Option<Arc<KeyRecord>>, StoreError>> {
+        let _ = id;
+        None
+    }
+
     /// Every record of `subject`, oldest first.
     async fn list_by_subject(&self, subject: &str) -> Result<Vec<Arc<KeyRecord>>, StoreError>;
 

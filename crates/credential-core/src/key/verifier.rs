@@ -97,7 +97,11 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         required: Option<&Requirement>,
     ) -> Result<Arc<KeyRecord>, Rejection> {
         let id = parsed.id();
-        let record = match self.store.get(&id).await {
+        let found = match self.store.get_immediate(&id) {
+            Some(found) => found,
+            None => self.store.get(&id).await,
+        };
+        let record = match found {
             Ok(Some(record)) => record,
             Ok(None) => return Err(Rejection::new(Reason::UnknownKey)),
             Err(_) => return Err(Rejection::new(Reason::StoreUnavailable)),
@@ -148,13 +152,13 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         if let Some(new_hash) = upgrade
             && let Err(error) = self.store.upgrade_hash(&id, &record.hash, new_hash).await
         {
-            telemetry::store_write_failed("upgrade_hash", id.as_str(), &error);
+            telemetry::store_write_failed("upgrade_hash", &id, &error);
         }
         let stale = record
             .last_used_at
             .is_none_or(|last| now - last >= self.last_used_granularity);
         if stale && let Err(error) = self.store.record_use(&id, now).await {
-            telemetry::store_write_failed("record_use", id.as_str(), &error);
+            telemetry::store_write_failed("record_use", &id, &error);
         }
         Ok(record)
     }
@@ -183,14 +187,14 @@ impl<S: KeyStore + ?Sized> Verifier for KeyVerifier<S> {
         };
         match self.check(&parsed, required).await {
             Ok(record) => {
-                telemetry::accepted(CredentialKind::ApiKey, record.id.as_str());
+                telemetry::accepted(CredentialKind::ApiKey, &record.id);
                 Ok(Principal::from_key(record))
             }
             Err(rejection) => {
                 telemetry::rejected(
                     CredentialKind::ApiKey,
                     rejection.reason(),
-                    Some(parsed.id().as_str()),
+                    Some(&parsed.id()),
                 );
                 Err(rejection)
             }

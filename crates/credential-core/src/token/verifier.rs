@@ -112,11 +112,11 @@ impl Verifier for TokenVerifier {
             telemetry::rejected(
                 CredentialKind::AccessToken,
                 Reason::InsufficientScope,
-                Some(jti),
+                Some(&jti),
             );
             return Err(Rejection::insufficient_scope(missing));
         }
-        telemetry::accepted(CredentialKind::AccessToken, jti);
+        telemetry::accepted(CredentialKind::AccessToken, &jti);
         Ok(Principal::from_token(claims))
     }
 }
