@@ -11,6 +11,7 @@ use crate::scope::ScopeSet;
 use crate::token::error::TokenError;
 use crate::token::fields::{DUPLICATE, Name, NumericDate, detail_of};
 use crate::token::jose::StrictValue;
+use crate::token::plain;
 
 /// The claims of a verified token.
 ///
@@ -106,7 +107,33 @@ impl Claims {
     }
 
     /// Parses decoded claims JSON.
+    /// Claims with no member set.
+    pub(crate) fn empty() -> Self {
+        Self {
+            iss: None,
+            sub: None,
+            aud: Vec::new(),
+            exp: None,
+            nbf: None,
+            iat: None,
+            jti: None,
+            client_id: None,
+            scope: None,
+            extra: Metadata::new(),
+        }
+    }
+
+    /// Parses a claims object strictly. Plain claims take a fast reader
+    /// that accepts nothing the strict parser would refuse.
     pub(crate) fn parse(json: &[u8]) -> Result<Self, TokenError> {
+        match plain::claims(json) {
+            Some(claims) => Ok(claims),
+            None => Self::parse_strict(json),
+        }
+    }
+
+    /// The strict parser, for every claims object.
+    pub(crate) fn parse_strict(json: &[u8]) -> Result<Self, TokenError> {
         serde_json::from_slice(json).map_err(|e| {
             TokenError::claims(detail_of(
                 &e,
@@ -191,18 +218,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Claims, A::Error> {
-        let mut claims = Claims {
-            iss: None,
-            sub: None,
-            aud: Vec::new(),
-            exp: None,
-            nbf: None,
-            iat: None,
-            jti: None,
-            client_id: None,
-            scope: None,
-            extra: Metadata::new(),
-        };
+        let mut claims = Claims::empty();
         let mut aud: Option<Vec<String>> = None;
         while let Some(name) = map.next_key::<Name<'de>>()? {
             match name.as_str() {

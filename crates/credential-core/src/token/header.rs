@@ -9,6 +9,7 @@ use crate::rejection::Reason;
 use crate::token::error::TokenError;
 use crate::token::fields::{DUPLICATE, Name, detail_of};
 use crate::token::jose::{Algorithm, StrictValue};
+use crate::token::plain;
 use crate::token::validation::ACCESS_TOKEN_TYPE;
 
 /// A parsed, validated JOSE header.
@@ -49,7 +50,25 @@ impl Header {
     }
 
     /// Parses decoded header JSON.
+    pub(crate) fn from_parts(
+        alg: Algorithm,
+        kid: Option<String>,
+        typ: Option<Cow<'static, str>>,
+    ) -> Self {
+        Self { alg, kid, typ }
+    }
+
+    /// Parses a header strictly. Plain headers take a fast reader that
+    /// accepts nothing the strict parser would refuse.
     pub(crate) fn parse(json: &[u8]) -> Result<Self, TokenError> {
+        match plain::header(json) {
+            Some(header) => Ok(header),
+            None => Self::parse_strict(json),
+        }
+    }
+
+    /// The strict parser, for every header.
+    pub(crate) fn parse_strict(json: &[u8]) -> Result<Self, TokenError> {
         let raw: RawHeader = serde_json::from_slice(json).map_err(|e| {
             TokenError::malformed(detail_of(
                 &e,

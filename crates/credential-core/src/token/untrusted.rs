@@ -7,6 +7,7 @@ use crate::token::claims::Claims;
 use crate::token::error::TokenError;
 use crate::token::header::Header;
 use crate::token::jose::b64;
+use crate::token::scan;
 
 /// A compact JWS that has been split and whose header has been parsed, but
 /// whose signature has not been checked. Only the header is visible.
@@ -23,7 +24,32 @@ pub struct UntrustedToken<'a> {
     header: Header,
     signing_input: &'a str,
     payload: &'a str,
-    signature: Vec<u8>,
+    signature: Signature,
+}
+
+/// A decoded signature: the common sizes (HS256's 32 bytes, EdDSA's and
+/// ES256's 64) inline, larger ones (RSA) on the heap.
+enum Signature {
+    Inline { bytes: [u8; 64], len: usize },
+    Heap(Vec<u8>),
+}
+
+impl Signature {
+    fn decode(segment: &[u8]) -> Option<Self> {
+        let len = b64::decoded_len(segment.len())?;
+        let mut bytes = [0u8; 64];
+        match bytes.get_mut(..len) {
+            Some(out) => b64::decode_exact(segment, out).then_some(Self::Inline { bytes, len }),
+            None => b64::decode(segment).map(Self::Heap),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { bytes, len } => bytes.get(..*len).unwrap_or_default(),
+            Self::Heap(bytes) => bytes,
+        }
+    }
 }
 
 impl<'a> UntrustedToken<'a> {
@@ -33,34 +59,30 @@ impl<'a> UntrustedToken<'a> {
         if token.len() > max_size {
             return Err(TokenError::malformed("token is larger than the size limit"));
         }
-        let mut parts = token.splitn(3, '.');
-        let (Some(header), Some(payload), Some(signature)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(TokenError::malformed(
-                "token is not three dot-separated segments",
-            ));
-        };
-        if signature.contains('.') {
-            return Err(TokenError::malformed(
-                "token is not three dot-separated segments",
-            ));
+        const SHAPE: &str = "token is not three dot-separated segments";
+        let dots = scan::dots(token.as_bytes()).ok_or(TokenError::malformed(SHAPE))?;
+        if dots.count != 2 {
+            return Err(TokenError::malformed(SHAPE));
         }
-        let signing_input =
-            token
-                .get(..header.len() + 1 + payload.len())
-                .ok_or(TokenError::malformed(
-                    "token is not three dot-separated segments",
-                ))?;
-        let header_json = b64::decode(header.as_bytes())
-            .ok_or(TokenError::malformed("header is not base64url"))?;
-        let header = Header::parse(&header_json)?;
+        let (Some(header), Some(payload), Some(signature)) = (
+            token.get(..dots.first),
+            token.get(dots.first + 1..dots.last),
+            token.get(dots.last + 1..),
+        ) else {
+            return Err(TokenError::malformed(SHAPE));
+        };
+        let signing_input = token
+            .get(..header.len() + 1 + payload.len())
+            .ok_or(TokenError::malformed(SHAPE))?;
+        // Headers are small: decoded on the stack.
+        let header = b64::with_decoded::<256, _>(header.as_bytes(), Header::parse)
+            .ok_or(TokenError::malformed("header is not base64url"))??;
         // The payload is decoded, strictly, only after the signature over
         // its text verified; scanning it here too would be work done twice.
         if payload.is_empty() {
             return Err(TokenError::malformed("payload is empty"));
         }
-        let signature = b64::decode(signature.as_bytes())
+        let signature = Signature::decode(signature.as_bytes())
             .ok_or(TokenError::malformed("signature is not base64url"))?;
         Ok(Self {
             header,
@@ -80,7 +102,7 @@ impl<'a> UntrustedToken<'a> {
     }
 
     pub(crate) fn signature(&self) -> &[u8] {
-        &self.signature
+        self.signature.as_bytes()
     }
 
     /// Decodes and parses the claims; only after the signature verified.

@@ -9,6 +9,8 @@ use base64::Engine as _;
 use base64::alphabet::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
+// Encoding goes through the `base64` crate; decoding, on every token's
+// path, is the table below, checked against the crate in tests and fuzzing.
 const ENGINE: GeneralPurpose = GeneralPurpose::new(
     &URL_SAFE,
     GeneralPurposeConfig::new()
@@ -17,18 +19,40 @@ const ENGINE: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(false),
 );
 
-/// Decodes unpadded base64url, or `None` if `segment` is not in its one
-/// canonical encoding.
-pub(crate) fn decode(segment: &[u8]) -> Option<Vec<u8>> {
-    ENGINE.decode(segment).ok()
+/// Marks a byte outside the alphabet; every valid value is below 64.
+const INVALID: u8 = 0xff;
+
+/// The 6-bit value of each base64url character.
+// Built during compilation: an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
+const VALUES: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut i = 0;
+    while i < alphabet.len() {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+fn value(c: u8) -> u8 {
+    // A u8 always indexes a 256-entry table.
+    VALUES.get(usize::from(c)).copied().unwrap_or(INVALID)
 }
 
-/// Decodes unpadded base64url into `out`, replacing its contents, so a
-/// caller can reuse a buffer or decode straight into a zeroizing one.
-/// Returns `false`, with `out` empty, if `segment` is not canonical.
+pub(crate) fn decode(segment: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    decode_into(segment, &mut out).then_some(out)
+}
+
 pub(crate) fn decode_into(segment: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
-    if ENGINE.decode_vec(segment, out).is_ok() {
+    let Some(len) = decoded_len(segment.len()) else {
+        return false;
+    };
+    out.resize(len, 0);
+    if decode_exact(segment, out) {
         true
     } else {
         out.clear();
@@ -36,7 +60,75 @@ pub(crate) fn decode_into(segment: &[u8], out: &mut Vec<u8>) -> bool {
     }
 }
 
-/// Encodes as unpadded base64url.
+/// Calls `f` with the decoded bytes of `segment`, decoded on the stack
+/// when they fit in `N` bytes; `None` when `segment` is not canonical.
+pub(crate) fn with_decoded<const N: usize, R>(
+    segment: &[u8],
+    f: impl FnOnce(&[u8]) -> R,
+) -> Option<R> {
+    let len = decoded_len(segment.len())?;
+    if len <= N {
+        let mut buffer = [0u8; N];
+        let out = buffer.get_mut(..len)?;
+        decode_exact(segment, out).then(|| f(out))
+    } else {
+        decode(segment).map(|bytes| f(&bytes))
+    }
+}
+
+/// The number of bytes `len` characters decode to; `None` for a length
+/// no unpadded encoding has.
+pub(crate) fn decoded_len(len: usize) -> Option<usize> {
+    match len % 4 {
+        1 => None,
+        rest => Some(len / 4 * 3 + rest.saturating_sub(1)),
+    }
+}
+
+/// Decodes `segment` into `out`, which holds exactly
+/// [`decoded_len`]`(segment.len())` bytes; `false` (with `out` partly
+/// written) when `segment` is not canonical unpadded base64url.
+pub(crate) fn decode_exact(segment: &[u8], out: &mut [u8]) -> bool {
+    let (quads, tail) = segment.as_chunks::<4>();
+    let (triples, rest) = out.as_chunks_mut::<3>();
+    if triples.len() != quads.len() || rest.len() != tail.len().saturating_sub(1) {
+        return false;
+    }
+    // Invalid characters are collected, not branched on, per quad.
+    let mut seen = 0u8;
+    for (&[a, b, c, d], [x, y, z]) in quads.iter().zip(triples) {
+        let (a, b, c, d) = (value(a), value(b), value(c), value(d));
+        seen |= a | b | c | d;
+        *x = a << 2 | b >> 4;
+        *y = b << 4 | c >> 2;
+        *z = c << 6 | d;
+    }
+    // The last 2 or 3 characters carry 1 or 2 bytes; their spare low bits
+    // must be zero, so that one byte string has one encoding.
+    match (tail, rest) {
+        ([], []) => {}
+        (&[a, b], [x]) => {
+            let (a, b) = (value(a), value(b));
+            seen |= a | b;
+            if b & 0x0f != 0 {
+                return false;
+            }
+            *x = a << 2 | b >> 4;
+        }
+        (&[a, b, c], [x, y]) => {
+            let (a, b, c) = (value(a), value(b), value(c));
+            seen |= a | b | c;
+            if c & 0x03 != 0 {
+                return false;
+            }
+            *x = a << 2 | b >> 4;
+            *y = b << 4 | c >> 2;
+        }
+        _ => return false,
+    }
+    seen & 0xc0 == 0
+}
+
 pub(crate) fn encode(bytes: &[u8]) -> String {
     ENGINE.encode(bytes)
 }
@@ -124,6 +216,32 @@ mod tests {
         assert_eq!(out, b"AB");
         assert!(!decode_into(b"QUI=", &mut out));
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn decodes_exactly_what_the_base64_crate_decodes() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"AQgw-_=+/ .\x00\xffzZ09";
+        for _ in 0..20_000 {
+            let len = usize::try_from(next() % 12).unwrap();
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    if next() % 4 == 0 {
+                        alphabet[usize::try_from(next()).unwrap() % alphabet.len()]
+                    } else {
+                        let i = usize::try_from(next() % 64).unwrap();
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[i]
+                    }
+                })
+                .collect();
+            assert_eq!(decode(&text), ENGINE.decode(&text).ok(), "{text:?}");
+        }
     }
 
     #[test]
