@@ -1,12 +1,10 @@
 //! One verifier for API keys and access tokens from the same header.
 
-use async_trait::async_trait;
-
 use crate::key::{KeyStore, KeyVerifier};
 use crate::rejection::{Reason, Rejection};
 use crate::scope::Requirement;
 use crate::token::TokenVerifier;
-use crate::verify::{Principal, Verifier};
+use crate::verify::{Verification, Verifier};
 
 /// Accepts an API key or an access token, telling them apart by shape: a
 /// compact JWS has two `.` separators, an API key has none (its alphabet is
@@ -63,23 +61,20 @@ pub(crate) fn looks_like_token(credential: &str) -> bool {
     credential.bytes().filter(|&b| b == b'.').count() == 2
 }
 
-#[async_trait]
 impl<S: KeyStore + ?Sized> Verifier for CredentialVerifier<S> {
-    async fn verify(
-        &self,
-        credential: &str,
-        required: Option<&Requirement>,
-    ) -> Result<Principal, Rejection> {
-        if looks_like_token(credential) {
-            match &self.tokens {
-                Some(tokens) => tokens.verify(credential, required).await,
-                None => Err(Rejection::new(Reason::Malformed)),
-            }
+    fn verify<'a>(
+        &'a self,
+        credential: &'a str,
+        required: Option<&'a Requirement>,
+    ) -> Verification<'a> {
+        let verifier: Option<&dyn Verifier> = if looks_like_token(credential) {
+            self.tokens.as_ref().map(|tokens| tokens as &dyn Verifier)
         } else {
-            match &self.keys {
-                Some(keys) => keys.verify(credential, required).await,
-                None => Err(Rejection::new(Reason::Malformed)),
-            }
+            self.keys.as_ref().map(|keys| keys as &dyn Verifier)
+        };
+        match verifier {
+            Some(verifier) => verifier.verify(credential, required),
+            None => Verification::ready(Err(Rejection::new(Reason::Malformed))),
         }
     }
 }

@@ -105,4 +105,4 @@ pub use key::{KeyId, KeyRecord};
 pub use rejection::{FaceConfig, PublicFace, Reason, Rejection};
 pub use secret::{AccessToken, ApiKey, KeySecret, RefreshToken};
 pub use store::StoreError;
-pub use verify::{CredentialKind, Principal, Verifier};
+pub use verify::{CredentialKind, Principal, Verification, Verifier};

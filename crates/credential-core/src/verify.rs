@@ -1,13 +1,15 @@
 //! The one contract every credential check implements: a presented string
 //! in, a verified [`Principal`] or a precise [`Rejection`] out.
 
+use std::fmt;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::key::{KeyId, KeyRecord, Metadata};
-use crate::rejection::Rejection;
+use crate::rejection::{Reason, Rejection};
 use crate::scope::{Requirement, ScopeSet};
 use crate::token::Claims;
 
@@ -20,24 +22,117 @@ use crate::token::Claims;
 ///
 /// Implementations fail closed: any error of their own (a store that cannot
 /// answer) is a rejection, never a success.
-#[async_trait]
+///
+/// `verify` returns a [`Verification`], a future that is ready at once when
+/// the answer needed no waiting (an in-memory store, a cache hit) and
+/// boxes only work that must wait:
+///
+/// ```
+/// use credential_core::scope::Requirement;
+/// use credential_core::{Reason, Rejection, Verification, Verifier};
+///
+/// /// Refuses everything; a real verifier would look the credential up.
+/// struct Closed;
+///
+/// impl Verifier for Closed {
+///     fn verify<'a>(
+///         &'a self,
+///         credential: &'a str,
+///         required: Option<&'a Requirement>,
+///     ) -> Verification<'a> {
+///         if credential.is_empty() {
+///             return Verification::ready(Err(Rejection::new(Reason::Malformed)));
+///         }
+///         Verification::waiting(async move {
+///             let _ = required; // e.g. a database lookup, then the checks
+///             Err(Rejection::new(Reason::UnknownKey))
+///         })
+///     }
+/// }
+///
+/// # block_on(async {
+/// let rejected = Closed.verify("sk_live_…", None).await.unwrap_err();
+/// assert_eq!(rejected.reason(), Reason::UnknownKey);
+/// # });
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
 pub trait Verifier: Send + Sync {
     /// Verifies `credential`, and `required` if given.
-    async fn verify(
-        &self,
-        credential: &str,
-        required: Option<&Requirement>,
-    ) -> Result<Principal, Rejection>;
+    fn verify<'a>(
+        &'a self,
+        credential: &'a str,
+        required: Option<&'a Requirement>,
+    ) -> Verification<'a>;
 }
 
-#[async_trait]
 impl<V: Verifier + ?Sized> Verifier for Arc<V> {
-    async fn verify(
-        &self,
-        credential: &str,
-        required: Option<&Requirement>,
-    ) -> Result<Principal, Rejection> {
-        (**self).verify(credential, required).await
+    fn verify<'a>(
+        &'a self,
+        credential: &'a str,
+        required: Option<&'a Requirement>,
+    ) -> Verification<'a> {
+        (**self).verify(credential, required)
+    }
+}
+
+/// The outcome of [`Verifier::verify`], as a future: ready at once when
+/// nothing had to wait, boxed otherwise.
+#[must_use = "a verification does nothing unless awaited"]
+pub struct Verification<'a>(Outcome<'a>);
+
+type Waiting<'a> = Pin<Box<dyn Future<Output = Result<Principal, Rejection>> + Send + 'a>>;
+
+enum Outcome<'a> {
+    Ready(Option<Result<Principal, Rejection>>),
+    Waiting(Waiting<'a>),
+}
+
+impl<'a> Verification<'a> {
+    /// An outcome known without waiting.
+    pub fn ready(outcome: Result<Principal, Rejection>) -> Self {
+        Self(Outcome::Ready(Some(outcome)))
+    }
+
+    /// An outcome that needs `future` to finish.
+    pub fn waiting(future: impl Future<Output = Result<Principal, Rejection>> + Send + 'a) -> Self {
+        Self(Outcome::Waiting(Box::pin(future)))
+    }
+
+    /// The outcome, if it is known without waiting.
+    pub fn now(self) -> Result<Result<Principal, Rejection>, Self> {
+        match self.0 {
+            Outcome::Ready(Some(outcome)) => Ok(outcome),
+            other => Err(Self(other)),
+        }
+    }
+}
+
+impl Future for Verification<'_> {
+    type Output = Result<Principal, Rejection>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            // Polled again after completion: fail closed.
+            Outcome::Ready(outcome) => Poll::Ready(
+                outcome
+                    .take()
+                    .unwrap_or_else(|| Err(Rejection::new(Reason::Malformed))),
+            ),
+            Outcome::Waiting(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl fmt::Debug for Verification<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.0 {
+            Outcome::Ready(Some(_)) => "ready",
+            Outcome::Ready(None) => "done",
+            Outcome::Waiting(_) => "waiting",
+        };
+        f.debug_tuple("Verification").field(&state).finish()
     }
 }
 

@@ -457,3 +457,109 @@ async fn a_token_cannot_mint_another_token() {
         IssueError::NotAnApiKey
     );
 }
+
+/// With an in-memory revocation store nothing waits: the outcome of a
+/// verification is known when `verify` returns, accepted or refused.
+#[tokio::test]
+async fn tokens_checked_against_a_memory_revocation_store_need_no_waiting() {
+    use credential_core::token::RevocationStore;
+
+    let f = token_fixture(Algorithm::HS256);
+    let issued = f
+        .issuer
+        .mint("acme", "0123456789abcdef", &"a b".parse().unwrap())
+        .unwrap();
+    let token = issued.token.expose_secret();
+    let accepted = f.verifier.verify(token, None).now().unwrap().unwrap();
+    assert_eq!(accepted.kind(), CredentialKind::AccessToken);
+    let required: Requirement = "c".parse().unwrap();
+    let narrow = f.verifier.verify(token, Some(&required)).now().unwrap();
+    assert_eq!(narrow.unwrap_err().reason(), Reason::InsufficientScope);
+
+    f.revocations
+        .revoke_token(&issued.jti, START + Duration::hours(1))
+        .await
+        .unwrap();
+    let revoked = f.verifier.verify(token, None).now().unwrap();
+    assert_eq!(revoked.unwrap_err().reason(), Reason::Revoked);
+    let tampered = format!("{token}x");
+    let refused = f.verifier.verify(&tampered, None).now().unwrap();
+    assert!(refused.is_err());
+}
+
+/// A revocation store that answers only asynchronously, like one across
+/// a network, and can fail.
+#[derive(Debug, Default)]
+struct RemoteRevocations {
+    inner: credential_core::token::MemoryRevocationStore,
+    down: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl credential_core::token::RevocationStore for RemoteRevocations {
+    async fn revoke_token(
+        &self,
+        jti: &str,
+        until: time::OffsetDateTime,
+    ) -> Result<(), credential_core::StoreError> {
+        self.inner.revoke_token(jti, until).await
+    }
+
+    async fn revoke_client(
+        &self,
+        client_id: &str,
+        issued_up_to: time::OffsetDateTime,
+        until: time::OffsetDateTime,
+    ) -> Result<(), credential_core::StoreError> {
+        self.inner
+            .revoke_client(client_id, issued_up_to, until)
+            .await
+    }
+
+    async fn is_revoked(
+        &self,
+        jti: Option<&str>,
+        client_id: Option<&str>,
+        issued_at: Option<time::OffsetDateTime>,
+    ) -> Result<bool, credential_core::StoreError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(credential_core::StoreError::unavailable("timed out"));
+        }
+        self.inner.is_revoked(jti, client_id, issued_at).await
+    }
+
+    async fn purge_expired(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Result<usize, credential_core::StoreError> {
+        self.inner.purge_expired(now).await
+    }
+}
+
+#[tokio::test]
+async fn tokens_checked_against_a_remote_revocation_store_wait_for_its_answer() {
+    use credential_core::token::RevocationStore;
+
+    let f = token_fixture(Algorithm::EdDSA);
+    let remote = Arc::new(RemoteRevocations::default());
+    let verifier = TokenVerifier::new(f.ring.clone(), common::tokens::validation())
+        .with_revocations(remote.clone())
+        .with_clock(Arc::new(f.clock.clone()));
+    let issued = f
+        .issuer
+        .mint("acme", "0123456789abcdef", &"a".parse().unwrap())
+        .unwrap();
+    let token = issued.token.expose_secret();
+
+    let waiting = verifier.verify(token, None).now().unwrap_err();
+    assert_eq!(waiting.await.unwrap().subject(), "acme");
+    remote
+        .revoke_token(&issued.jti, START + Duration::hours(1))
+        .await
+        .unwrap();
+    let revoked = verifier.verify(token, None).await.unwrap_err();
+    assert_eq!(revoked.reason(), Reason::Revoked);
+    remote.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let down = verifier.verify(token, None).await.unwrap_err();
+    assert_eq!(down.reason(), Reason::StoreUnavailable);
+}

@@ -516,3 +516,40 @@ async fn a_key_cannot_change_environment_by_changing_its_prefix() {
     assert_invalid_token(&rejection, Reason::WrongPrefix);
     assert!(test_keys.verifier().verify(key, None).await.is_ok());
 }
+
+/// A store that answers at once lets a verification finish without
+/// waiting, except when a write is due; a store that cannot is awaited.
+#[tokio::test]
+async fn verification_waits_only_for_stores_and_writes_that_must_wait() {
+    let f = fixture();
+    let created = f.key("reports:read").await;
+    let key = created.key.expose_secret();
+    let verifier = f.manager.verifier();
+
+    // The probe answers only through `get`: the outcome must be awaited.
+    let waiting = verifier.verify(key, None).now().unwrap_err();
+    assert_eq!(waiting.await.unwrap().subject(), "acme");
+
+    f.store.immediate.store(true, Ordering::SeqCst);
+    // `last_used_at` was just written, so nothing is left to do.
+    let ready = verifier.verify(key, None).now().unwrap();
+    assert_eq!(ready.unwrap().subject(), "acme");
+    let wrong = with_wrong_secret(key, "sk_live");
+    let refused = verifier.verify(&wrong, None).now().unwrap();
+    assert_eq!(refused.unwrap_err().reason(), Reason::BadSecret);
+    let required: Requirement = "reports:write".parse().unwrap();
+    let refused = verifier.verify(key, Some(&required)).now().unwrap();
+    assert_eq!(refused.unwrap_err().reason(), Reason::InsufficientScope);
+
+    // A due write of `last_used_at` still happens, so that outcome waits.
+    f.clock.advance(Duration::minutes(2));
+    let uses = f.store.record_uses.load(Ordering::SeqCst);
+    let due = verifier.verify(key, None).now().unwrap_err();
+    assert!(due.await.is_ok());
+    assert_eq!(f.store.record_uses.load(Ordering::SeqCst), uses + 1);
+
+    // A store that answers at once with an error is still a 503.
+    f.store.set_down(true);
+    let down = verifier.verify(key, None).now().unwrap();
+    assert_eq!(down.unwrap_err().reason(), Reason::StoreUnavailable);
+}

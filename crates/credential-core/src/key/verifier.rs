@@ -2,19 +2,20 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use crate::clock::{Clock, SystemClock};
 use crate::key::format::{KeyFormat, KeyParseError, ParsedKey};
-use crate::key::pepper::{HashCheck, Peppers};
+use crate::key::id::KeyId;
+use crate::key::pepper::{HashCheck, KeyHash, Peppers};
 use crate::key::record::{CreditSpend, KeyRecord};
 use crate::key::store::KeyStore;
 use crate::ratelimit::{MemoryRateLimiter, RateDecision, RateLimiter};
 use crate::rejection::{Reason, Rejection};
 use crate::scope::Requirement;
+use crate::store::StoreError;
 use crate::telemetry;
-use crate::verify::{CredentialKind, Principal, Verifier};
+use crate::verify::{CredentialKind, Principal, Verification, Verifier};
 
 /// How stale `last_used_at` may get before a verification writes it again.
 pub const DEFAULT_LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
@@ -90,17 +91,14 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         self
     }
 
-    /// Steps 3 to 6, and the writes after a success.
-    async fn check(
+    /// Steps 4 and 5 on the store's answer for `parsed`: secret, prefix,
+    /// lifecycle, scope.
+    fn check_found(
         &self,
         parsed: &ParsedKey,
+        found: Result<Option<Arc<KeyRecord>>, StoreError>,
         required: Option<&Requirement>,
-    ) -> Result<Arc<KeyRecord>, Rejection> {
-        let id = parsed.id();
-        let found = match self.store.get_immediate(&id) {
-            Some(found) => found,
-            None => self.store.get(&id).await,
-        };
+    ) -> Result<Passed, Rejection> {
         let record = match found {
             Ok(Some(record)) => record,
             Ok(None) => return Err(Rejection::new(Reason::UnknownKey)),
@@ -124,6 +122,27 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         {
             return Err(Rejection::insufficient_scope(missing));
         }
+        let stale = record
+            .last_used_at
+            .is_none_or(|last| now - last >= self.last_used_granularity);
+        Ok(Passed {
+            record,
+            upgrade,
+            stale,
+            now,
+        })
+    }
+
+    /// Step 6 (rate limit, then the credit) and the writes after a
+    /// success. Nothing to do when the record is unlimited, unmetered,
+    /// current and recently used.
+    async fn finish(&self, id: KeyId, passed: Passed) -> Result<Arc<KeyRecord>, Rejection> {
+        let Passed {
+            record,
+            upgrade,
+            stale,
+            now,
+        } = passed;
         if let Some(limit) = &record.rate_limit {
             // A stored limit that makes no sense would never limit: treat
             // the record as unreadable.
@@ -154,23 +173,57 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         {
             telemetry::store_write_failed("upgrade_hash", &id, &error);
         }
-        let stale = record
-            .last_used_at
-            .is_none_or(|last| now - last >= self.last_used_granularity);
         if stale && let Err(error) = self.store.record_use(&id, now).await {
             telemetry::store_write_failed("record_use", &id, &error);
         }
         Ok(record)
     }
+
+    /// Reports the outcome for key `id` and makes the principal.
+    fn conclude(
+        id: KeyId,
+        outcome: Result<Arc<KeyRecord>, Rejection>,
+    ) -> Result<Principal, Rejection> {
+        match outcome {
+            Ok(record) => {
+                telemetry::accepted(CredentialKind::ApiKey, &record.id);
+                Ok(Principal::from_key(record))
+            }
+            Err(rejection) => {
+                telemetry::rejected(CredentialKind::ApiKey, rejection.reason(), Some(&id));
+                Err(rejection)
+            }
+        }
+    }
 }
 
-#[async_trait]
+/// A record that passed every check that needs no store write, and what
+/// is left to do for it.
+struct Passed {
+    record: Arc<KeyRecord>,
+    /// The hash under the current pepper, when the stored one is older.
+    upgrade: Option<KeyHash>,
+    /// Whether `last_used_at` is due to be written.
+    stale: bool,
+    now: OffsetDateTime,
+}
+
+impl Passed {
+    /// Whether finishing needs the rate limiter or a store write.
+    fn needs_more(&self) -> bool {
+        self.record.rate_limit.is_some()
+            || self.record.credits.is_some()
+            || self.upgrade.is_some()
+            || self.stale
+    }
+}
+
 impl<S: KeyStore + ?Sized> Verifier for KeyVerifier<S> {
-    async fn verify(
-        &self,
-        credential: &str,
-        required: Option<&Requirement>,
-    ) -> Result<Principal, Rejection> {
+    fn verify<'a>(
+        &'a self,
+        credential: &'a str,
+        required: Option<&'a Requirement>,
+    ) -> Verification<'a> {
         let parsed = match self.format.parse(credential) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -182,22 +235,31 @@ impl<S: KeyStore + ?Sized> Verifier for KeyVerifier<S> {
                 // Nothing of a string that failed the syntax checks is
                 // logged: it may be a secret pasted into the wrong header.
                 telemetry::rejected(CredentialKind::ApiKey, reason, None);
-                return Err(Rejection::new(reason));
+                return Verification::ready(Err(Rejection::new(reason)));
             }
         };
-        match self.check(&parsed, required).await {
-            Ok(record) => {
-                telemetry::accepted(CredentialKind::ApiKey, &record.id);
-                Ok(Principal::from_key(record))
+        let id = parsed.id();
+        // A store that answers at once (in memory, a cache hit) and a
+        // record that needs no write complete without a boxed future.
+        if let Some(found) = self.store.get_immediate(&id) {
+            let passed = match self.check_found(&parsed, found, required) {
+                Ok(passed) => passed,
+                Err(rejection) => return Verification::ready(Self::conclude(id, Err(rejection))),
+            };
+            if !passed.needs_more() {
+                return Verification::ready(Self::conclude(id, Ok(passed.record)));
             }
-            Err(rejection) => {
-                telemetry::rejected(
-                    CredentialKind::ApiKey,
-                    rejection.reason(),
-                    Some(&parsed.id()),
-                );
-                Err(rejection)
-            }
+            return Verification::waiting(async move {
+                Self::conclude(id, self.finish(id, passed).await)
+            });
         }
+        Verification::waiting(async move {
+            let found = self.store.get(&id).await;
+            let outcome = match self.check_found(&parsed, found, required) {
+                Ok(passed) => self.finish(id, passed).await,
+                Err(rejection) => Err(rejection),
+            };
+            Self::conclude(id, outcome)
+        })
     }
 }

@@ -2,18 +2,17 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
 use crate::clock::{Clock, SystemClock};
 use crate::rejection::{Reason, Rejection};
 use crate::scope::Requirement;
+use crate::store::StoreError;
 use crate::telemetry;
 use crate::token::error::TokenError;
 use crate::token::keyring::KeyRing;
 use crate::token::revocation::RevocationStore;
 use crate::token::untrusted::{UntrustedToken, VerifiedToken};
 use crate::token::validation::Validation;
-use crate::verify::{CredentialKind, Principal, Verifier};
+use crate::verify::{CredentialKind, Principal, Verification, Verifier};
 
 /// Verifies access tokens: shape and size, header, key, signature, claims,
 /// then revocation and the scope requirement.
@@ -67,44 +66,31 @@ impl TokenVerifier {
 
     /// Verifies `token` completely, revocation included, and returns it.
     pub async fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        let untrusted = UntrustedToken::parse(token, self.validation.max_size())?;
-        let verified = self
-            .ring
-            .verify(untrusted, &self.validation, self.clock.now())?;
+        let verified = self.verify_signed(token)?;
         if let Some(store) = &self.revocations {
             let claims = verified.claims();
-            match store
-                .is_revoked(claims.token_id(), claims.client_id(), claims.issued_at())
-                .await
-            {
-                Ok(false) => {}
-                Ok(true) => return Err(TokenError::new(Reason::Revoked, "token is revoked")),
-                Err(_) => {
-                    return Err(TokenError::new(
-                        Reason::StoreUnavailable,
-                        "revocation store failed",
-                    ));
-                }
-            }
+            let (jti, client, iat) = (claims.token_id(), claims.client_id(), claims.issued_at());
+            let answer = match store.is_revoked_immediate(jti, client, iat) {
+                Some(answer) => answer,
+                None => store.is_revoked(jti, client, iat).await,
+            };
+            not_revoked(answer)?;
         }
         Ok(verified)
     }
-}
 
-#[async_trait]
-impl Verifier for TokenVerifier {
-    async fn verify(
-        &self,
-        credential: &str,
+    /// Everything but revocation: shape, signature, the validation rules.
+    fn verify_signed(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        let untrusted = UntrustedToken::parse(token, self.validation.max_size())?;
+        self.ring
+            .verify(untrusted, &self.validation, self.clock.now())
+    }
+
+    /// The scope check on a token that passed every other one, reported.
+    fn conclude(
+        verified: VerifiedToken,
         required: Option<&Requirement>,
     ) -> Result<Principal, Rejection> {
-        let verified = match self.verify_token(credential).await {
-            Ok(verified) => verified,
-            Err(error) => {
-                telemetry::rejected(CredentialKind::AccessToken, error.reason(), None);
-                return Err(error.into());
-            }
-        };
         let claims = Arc::new(verified.into_claims());
         let jti = claims.token_id().unwrap_or_default();
         if let Some(missing) = required.and_then(|requirement| requirement.missing(claims.scope()))
@@ -118,5 +104,59 @@ impl Verifier for TokenVerifier {
         }
         telemetry::accepted(CredentialKind::AccessToken, &jti);
         Ok(Principal::from_token(claims))
+    }
+
+    /// A rejected token, reported without its contents.
+    fn refuse(error: TokenError) -> Result<Principal, Rejection> {
+        telemetry::rejected(CredentialKind::AccessToken, error.reason(), None);
+        Err(error.into())
+    }
+}
+
+/// A revocation store's answer as a check: revoked, or the store failed,
+/// is a refusal.
+fn not_revoked(answer: Result<bool, StoreError>) -> Result<(), TokenError> {
+    match answer {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(TokenError::new(Reason::Revoked, "token is revoked")),
+        Err(_) => Err(TokenError::new(
+            Reason::StoreUnavailable,
+            "revocation store failed",
+        )),
+    }
+}
+
+impl Verifier for TokenVerifier {
+    fn verify<'a>(
+        &'a self,
+        credential: &'a str,
+        required: Option<&'a Requirement>,
+    ) -> Verification<'a> {
+        let verified = match self.verify_signed(credential) {
+            Ok(verified) => verified,
+            Err(error) => return Verification::ready(Self::refuse(error)),
+        };
+        let Some(store) = &self.revocations else {
+            return Verification::ready(Self::conclude(verified, required));
+        };
+        let claims = verified.claims();
+        let (jti, client, iat) = (claims.token_id(), claims.client_id(), claims.issued_at());
+        // A store that answers at once completes without a boxed future.
+        if let Some(answer) = store.is_revoked_immediate(jti, client, iat) {
+            return Verification::ready(match not_revoked(answer) {
+                Ok(()) => Self::conclude(verified, required),
+                Err(error) => Self::refuse(error),
+            });
+        }
+        Verification::waiting(async move {
+            let claims = verified.claims();
+            let answer = store
+                .is_revoked(claims.token_id(), claims.client_id(), claims.issued_at())
+                .await;
+            match not_revoked(answer) {
+                Ok(()) => Self::conclude(verified, required),
+                Err(error) => Self::refuse(error),
+            }
+        })
     }
 }

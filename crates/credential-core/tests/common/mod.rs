@@ -29,6 +29,8 @@ pub struct ProbeStore {
     pub upgrades: AtomicUsize,
     pub down: AtomicBool,
     pub writes_down: AtomicBool,
+    /// Whether lookups are also answered through `get_immediate`.
+    pub immediate: AtomicBool,
 }
 
 impl ProbeStore {
@@ -75,6 +77,17 @@ impl KeyStore for ProbeStore {
         self.gets.fetch_add(1, Ordering::SeqCst);
         self.check_up()?;
         self.inner.get(id).await
+    }
+
+    fn get_immediate(&self, id: &KeyId) -> Option<Result<Option<Arc<KeyRecord>>, StoreError>> {
+        if !self.immediate.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        match self.check_up() {
+            Ok(()) => self.inner.get_immediate(id),
+            Err(error) => Some(Err(error)),
+        }
     }
 
     async fn list_by_subject(&self, subject: &str) -> Result<Vec<Arc<KeyRecord>>, StoreError> {
