@@ -88,6 +88,9 @@ mod base62;
 pub mod clock;
 mod dispatch;
 pub mod extract;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod key;
 pub mod oauth;
 pub mod ratelimit;
