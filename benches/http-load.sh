@@ -69,7 +69,17 @@ status_of() {
 
 cases=(open api_key hs256_token eddsa_token)
 
-# Requests per second of one run; fails on any non-2xx answer.
+ticks_per_second=$(getconf CLK_TCK)
+
+# CPU time the server has used so far, in clock ticks (user + system, all
+# threads): fields 14 and 15 of /proc/PID/stat, after the command name.
+server_ticks() {
+  sed 's/^.*) //' "/proc/${server_pid}/stat" | awk '{ print $12 + $13 }'
+}
+
+# One run: "requests/s server-CPU-µs-per-request"; fails on any non-2xx
+# answer. CPU per request barely moves when other work shares the
+# machine, unlike requests per second.
 run() {
   local name=$1 seconds=$2 out
   local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s")
@@ -79,13 +89,20 @@ run() {
     hs256_token) args+=(-H "Authorization: Bearer ${HS256}" "$BASE/protected") ;;
     eddsa_token) args+=(-H "Authorization: Bearer ${EDDSA}" "$BASE/protected-eddsa") ;;
   esac
+  local before after
+  before=$(server_ticks)
   out=$(wrk "${args[@]}")
+  after=$(server_ticks)
   if grep -q "Non-2xx" <<<"$out"; then
     echo "$name: the server refused requests:" >&2
     echo "$out" >&2
     exit 1
   fi
-  awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
+  awk -v ticks=$((after - before)) -v hz="$ticks_per_second" '
+    /^Requests\/sec:/ { rps = $2 }
+    / requests in / { requests = $1 }
+    END { printf "%s %.2f\n", rps, ticks * 1000000 / hz / requests }
+  ' <<<"$out"
 }
 
 median() {
@@ -97,21 +114,27 @@ for name in "${cases[@]}"; do
   run "$name" 1 >/dev/null # warm-up
 done
 
-declare -A results
+declare -A rates cpus
 for round in $(seq 1 "$ROUNDS"); do
   for name in "${cases[@]}"; do
-    rps=$(run "$name" "$DURATION")
-    results[$name]="${results[$name]:-} $rps"
-    printf '    round %d  %-12s %10.0f req/s\n' "$round" "$name" "$rps"
+    read -r rps cpu <<<"$(run "$name" "$DURATION")"
+    rates[$name]="${rates[$name]:-} $rps"
+    cpus[$name]="${cpus[$name]:-} $cpu"
+    printf '    round %d  %-12s %10.0f req/s  %7.2f µs server CPU per request\n' "$round" "$name" "$rps" "$cpu"
   done
 done
 
-open_median=$(median <<<"${results[open]}")
+open_rate=$(median <<<"${rates[open]}")
+open_cpu=$(median <<<"${cpus[open]}")
 echo
-printf '%-12s %12s %10s   %s\n' case "median req/s" "vs open" "runs"
+printf '%-12s %12s %9s   %14s %9s\n' case "median req/s" "vs open" "CPU µs/req" "vs open"
 for name in "${cases[@]}"; do
-  m=$(median <<<"${results[$name]}")
-  ratio=$(awk -v m="$m" -v o="$open_median" 'BEGIN { printf "%.1f%%", 100 * m / o }')
-  printf '%-12s %12.0f %10s  %s\n' "$name" "$m" "$ratio" "${results[$name]}"
+  rate=$(median <<<"${rates[$name]}")
+  cpu=$(median <<<"${cpus[$name]}")
+  awk -v n="$name" -v r="$rate" -v c="$cpu" -v orate="$open_rate" -v ocpu="$open_cpu" 'BEGIN {
+    printf "%-12s %12.0f %8.1f%%   %14.2f %8.1f%%\n", n, r, 100 * r / orate, c, 100 * ocpu / c
+  }'
 done
+echo "(CPU \"vs open\": the open route's server CPU per request over this one's,"
+echo " the throughput ratio to expect when the server has a core to itself)"
 echo "==> load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

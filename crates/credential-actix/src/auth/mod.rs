@@ -303,8 +303,9 @@ impl Settings {
         }
         let credential = presented_credential(req, &self.sources, self.api_key_header.as_ref())?;
         match credential {
-            Some(credential) => self
-                .verifier
+            // Through the trait object itself: `Arc<dyn Verifier>` also
+            // implements `Verifier`, at the cost of one more boxed future.
+            Some(credential) => (*self.verifier)
                 .verify(&credential, self.requirement.as_ref())
                 .await
                 .map(Some),
