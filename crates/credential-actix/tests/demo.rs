@@ -12,6 +12,8 @@
 #[allow(dead_code)]
 #[path = "../examples/server/app.rs"]
 mod app;
+#[path = "../examples/server/cli.rs"]
+mod cli;
 mod common;
 
 use actix_web::body::MessageBody;
@@ -572,4 +574,45 @@ async fn a_refresh_token_is_single_use_with_a_five_second_grace() {
     )
     .await;
     assert_problem(&reply, 400, "invalid_grant");
+}
+
+// `test` names actix-web's test module here.
+#[core::prelude::v1::test]
+fn the_command_line_takes_bind_and_key_out() {
+    let parse = |args: &[&str]| cli::Options::parse(args.iter().map(|a| (*a).to_owned()));
+    let defaults = parse(&[]).unwrap().unwrap();
+    assert_eq!(defaults.bind.to_string(), "127.0.0.1:8080");
+    assert!(defaults.key_out.is_none());
+    let chosen = parse(&["--bind", "127.0.0.1:9000", "--key-out", "demo.key"])
+        .unwrap()
+        .unwrap();
+    assert_eq!(chosen.bind.to_string(), "127.0.0.1:9000");
+    assert_eq!(chosen.key_out.unwrap().to_str(), Some("demo.key"));
+    assert!(parse(&["--help"]).unwrap().is_none());
+    assert!(cli::USAGE.contains("--key-out FILE"));
+    for bad in [
+        &["--bind"][..],
+        &["--bind", "localhost"],
+        &["--key-out"],
+        &["--port", "1"],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[core::prelude::v1::test]
+fn the_key_file_holds_the_key_for_its_owner_only() {
+    let dir = std::env::temp_dir().join(format!("credential-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("demo.key");
+    cli::write_key(&path, "sk_demo_x").unwrap();
+    cli::write_key(&path, "sk_demo_y").unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "sk_demo_y\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

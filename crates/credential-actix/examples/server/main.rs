@@ -20,53 +20,16 @@
 //! State lives in memory: every start creates a new bootstrap key.
 
 mod app;
+mod cli;
 
 use std::error::Error;
-use std::fs::OpenOptions;
-use std::io::Write as _;
-use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::net::TcpListener;
 use std::process::ExitCode;
 
 use actix_web::{App, HttpServer};
 
 use app::{BOOTSTRAP_SCOPES, BOOTSTRAP_SUBJECT, Demo};
-
-const USAGE: &str = "usage: server [--bind ADDR] [--key-out FILE]
-
-  --bind ADDR      address to listen on (default 127.0.0.1:8080)
-  --key-out FILE   also write the bootstrap API key to FILE (mode 0600)";
-
-struct Options {
-    bind: SocketAddr,
-    key_out: Option<PathBuf>,
-}
-
-impl Options {
-    fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Self>, String> {
-        let mut options = Self {
-            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            key_out: None,
-        };
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--bind" => {
-                    let value = args.next().ok_or("--bind needs an address")?;
-                    options.bind = value
-                        .parse()
-                        .map_err(|_| format!("--bind: not an address: {value}"))?;
-                }
-                "--key-out" => {
-                    let value = args.next().ok_or("--key-out needs a file name")?;
-                    options.key_out = Some(PathBuf::from(value));
-                }
-                "-h" | "--help" => return Ok(None),
-                other => return Err(format!("unknown argument: {other}")),
-            }
-        }
-        Ok(Some(options))
-    }
-}
+use cli::{Options, USAGE, write_key};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -110,16 +73,6 @@ async fn serve(options: Options) -> Result<(), Box<dyn Error>> {
     .run();
     server.await?;
     Ok(())
-}
-
-/// Writes the key, readable by its owner only.
-fn write_key(path: &PathBuf, key: &str) -> std::io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    writeln!(file, "{key}")
 }
 
 fn print_welcome(base: &str, id: &str, key: &str) {
