@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# HTTP load on loopback: the same actix-web handler unprotected, behind
+# CredentialAuth verifying an API key, an HS256 access token and an EdDSA
+# access token. wrk and the server share the machine, so the cases run
+# alternately, ROUNDS times each, and are compared by their medians.
+#
+#   benches/http-load.sh                        # 3 rounds of 5 s per case
+#   ROUNDS=5 DURATION=10 benches/http-load.sh
+#   WORKERS=2 THREADS=2 CONNECTIONS=64 benches/http-load.sh
+#
+# Needs wrk (installed from Debian's packages when missing). Traffic goes
+# to 127.0.0.1 only; every run is bounded by DURATION.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-1}
+WORKERS=${WORKERS:-1}
+PORT=${PORT:-18181}
+BASE="http://127.0.0.1:${PORT}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "==> installing wrk from Debian's packages"
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq wrk >/dev/null
+fi
+
+echo "==> building the bench server (release)"
+server=$(cargo build --release --quiet -p credential-actix --example bench-server \
+  --message-format=json | grep -o '"executable":"[^"]*bench-server"' | cut -d'"' -f4)
+[ -x "$server" ] || { echo "bench server not built" >&2; exit 1; }
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/credential-http-load.XXXXXX")
+"$server" --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --credentials "$scratch/credentials" &
+server_pid=$!
+cleanup() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  [ -s "$scratch/credentials" ] && break
+  sleep 0.1
+done
+[ -s "$scratch/credentials" ] || { echo "bench server did not start" >&2; exit 1; }
+# shellcheck disable=SC1091 # written by the bench server
+. "$scratch/credentials"
+
+# The status of GET path with one extra header line, over bash's /dev/tcp.
+status_of() {
+  local path=$1 header=$2 line
+  exec 3<>"/dev/tcp/127.0.0.1/${PORT}"
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n' "$path" "$header" >&3
+  read -r line <&3
+  exec 3<&-
+  echo "$line" | cut -d' ' -f2
+}
+
+# The middleware is really on: refusals without a credential, passes with.
+[ "$(status_of /protected "")" = 401 ] || { echo "/protected let a request without a credential through" >&2; exit 1; }
+[ "$(status_of /protected "X-API-Key: ${KEY}"$'\r\n')" = 200 ] || { echo "/protected refused the key" >&2; exit 1; }
+[ "$(status_of /protected-eddsa "Authorization: Bearer ${EDDSA}"$'\r\n')" = 200 ] || { echo "/protected-eddsa refused the token" >&2; exit 1; }
+
+cases=(open api_key hs256_token eddsa_token)
+
+ticks_per_second=$(getconf CLK_TCK)
+
+# CPU time the server has used so far, in clock ticks (user + system, all
+# threads): fields 14 and 15 of /proc/PID/stat, after the command name.
+server_ticks() {
+  sed 's/^.*) //' "/proc/${server_pid}/stat" | awk '{ print $12 + $13 }'
+}
+
+# One run: "requests/s server-CPU-µs-per-request"; fails on any non-2xx
+# answer. CPU per request barely moves when other work shares the
+# machine, unlike requests per second.
+run() {
+  local name=$1 seconds=$2 out
+  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s")
+  case "$name" in
+    open) args+=("$BASE/open") ;;
+    api_key) args+=(-H "X-API-Key: ${KEY}" "$BASE/protected") ;;
+    hs256_token) args+=(-H "Authorization: Bearer ${HS256}" "$BASE/protected") ;;
+    eddsa_token) args+=(-H "Authorization: Bearer ${EDDSA}" "$BASE/protected-eddsa") ;;
+  esac
+  local before after
+  before=$(server_ticks)
+  out=$(wrk "${args[@]}")
+  after=$(server_ticks)
+  if grep -q "Non-2xx" <<<"$out"; then
+    echo "$name: the server refused requests:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  awk -v ticks=$((after - before)) -v hz="$ticks_per_second" '
+    /^Requests\/sec:/ { rps = $2 }
+    / requests in / { requests = $1 }
+    END { printf "%s %.2f\n", rps, ticks * 1000000 / hz / requests }
+  ' <<<"$out"
+}
+
+median() {
+  tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo "==> $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); server workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds"
+for name in "${cases[@]}"; do
+  run "$name" 1 >/dev/null # warm-up
+done
+
+declare -A rates cpus
+for round in $(seq 1 "$ROUNDS"); do
+  for name in "${cases[@]}"; do
+    read -r rps cpu <<<"$(run "$name" "$DURATION")"
+    rates[$name]="${rates[$name]:-} $rps"
+    cpus[$name]="${cpus[$name]:-} $cpu"
+    printf '    round %d  %-12s %10.0f req/s  %7.2f µs server CPU per request\n' "$round" "$name" "$rps" "$cpu"
+  done
+done
+
+open_rate=$(median <<<"${rates[open]}")
+open_cpu=$(median <<<"${cpus[open]}")
+echo
+printf '%-12s %12s %9s   %14s %9s\n' case "median req/s" "vs open" "CPU µs/req" "vs open"
+for name in "${cases[@]}"; do
+  rate=$(median <<<"${rates[$name]}")
+  cpu=$(median <<<"${cpus[$name]}")
+  awk -v n="$name" -v r="$rate" -v c="$cpu" -v orate="$open_rate" -v ocpu="$open_cpu" 'BEGIN {
+    printf "%-12s %12.0f %8.1f%%   %14.2f %8.1f%%\n", n, r, 100 * r / orate, c, 100 * ocpu / c
+  }'
+done
+echo "(CPU \"vs open\": the open route's server CPU per request over this one's,"
+echo " the throughput ratio to expect when the server has a core to itself)"
+echo "==> load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

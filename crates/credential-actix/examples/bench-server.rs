@@ -1,0 +1,121 @@
+//! The target of `benches/http-load.sh`: one handler served unprotected
+//! and behind `CredentialAuth`, so a load generator can compare them.
+//!
+//! - `GET /open`: the handler alone;
+//! - `GET /protected`: the same handler behind the middleware, verifying
+//!   API keys and HS256 access tokens (`CredentialVerifier`);
+//! - `GET /protected-eddsa`: the same, with EdDSA access tokens.
+//!
+//! On start it writes `KEY=…`, `HS256=…` and `EDDSA=…` lines (an API key
+//! and two access tokens valid for an hour) to the `--credentials` file,
+//! once it is listening.
+//!
+//! ```sh
+//! cargo run --release --example bench-server -- --bind 127.0.0.1:18181 --credentials creds.env
+//! ```
+
+use std::error::Error;
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::{App, HttpServer, web};
+use credential_actix::CredentialAuth;
+use credential_core::CredentialVerifier;
+use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
+use credential_core::token::jose::{Algorithm, SigningKey};
+use credential_core::token::{KeyRing, TokenIssuer, TokenVerifier, Validation};
+use time::Duration;
+
+const ISSUER: &str = "urn:credential:bench";
+
+struct Options {
+    bind: SocketAddr,
+    workers: usize,
+    credentials: Option<PathBuf>,
+}
+
+fn options() -> Result<Options, Box<dyn Error>> {
+    let mut options = Options {
+        bind: SocketAddr::from(([127, 0, 0, 1], 18181)),
+        workers: 1,
+        credentials: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--bind" => options.bind = value()?.parse()?,
+            "--workers" => options.workers = value()?.parse()?,
+            "--credentials" => options.credentials = Some(PathBuf::from(value()?)),
+            other => return Err(format!("unknown argument: {other}").into()),
+        }
+    }
+    Ok(options)
+}
+
+/// The handler every route serves.
+async fn hello() -> &'static str {
+    "hello"
+}
+
+/// A token verifier and an issuer of one-hour tokens signed with `alg`.
+fn tokens(alg: Algorithm) -> Result<(TokenIssuer, TokenVerifier), Box<dyn Error>> {
+    let ring = KeyRing::new();
+    ring.add_signing_key("bench", SigningKey::generate(alg)?)?;
+    let issuer = TokenIssuer::new(ring.clone(), ISSUER).with_lifetime(Duration::hours(1));
+    Ok((issuer, TokenVerifier::new(ring, Validation::new(ISSUER))))
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let options = options()?;
+    let manager = KeyManager::new(
+        Arc::new(MemoryKeyStore::new()),
+        KeyFormat::new("sk_bench")?,
+        Peppers::new(Pepper::generate(1)?),
+    );
+    let created = manager
+        .create(NewKey::new("bench", "reports:read".parse()?))
+        .await?;
+    let (hs_issuer, hs_tokens) = tokens(Algorithm::HS256)?;
+    let (ed_issuer, ed_tokens) = tokens(Algorithm::EdDSA)?;
+    let hs256 = hs_issuer.mint_for_key(&created.record, None)?;
+    let eddsa = ed_issuer.mint_for_key(&created.record, None)?;
+
+    let keys_and_hs256 =
+        CredentialAuth::new(CredentialVerifier::new(manager.verifier(), hs_tokens));
+    let keys_and_eddsa =
+        CredentialAuth::new(CredentialVerifier::new(manager.verifier(), ed_tokens));
+
+    let listener = TcpListener::bind(options.bind)?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .route("/open", web::get().to(hello))
+            .route(
+                "/protected",
+                web::get().to(hello).wrap(keys_and_hs256.clone()),
+            )
+            .route(
+                "/protected-eddsa",
+                web::get().to(hello).wrap(keys_and_eddsa.clone()),
+            )
+    })
+    .workers(options.workers)
+    .listen(listener)?
+    .run();
+
+    if let Some(path) = &options.credentials {
+        std::fs::write(
+            path,
+            format!(
+                "KEY={}\nHS256={}\nEDDSA={}\n",
+                created.key.expose_secret(),
+                hs256.token.expose_secret(),
+                eddsa.token.expose_secret()
+            ),
+        )?;
+    }
+    server.await?;
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! The demo server: an API protected by API keys and access tokens, with
+//! key management and the OAuth 2.0 endpoints.
+//!
+//! ```sh
+//! cargo run --example server                     # listens on 127.0.0.1:8080
+//! cargo run --example server -- --bind 127.0.0.1:9000 --key-out demo.key
+//! ```
+//!
+//! | route | needs |
+//! | --- | --- |
+//! | `GET /health` | nothing |
+//! | `GET /v1/whoami` | any valid credential |
+//! | `GET /v1/reports`, `POST /v1/reports` | `reports:read`, `reports:write` |
+//! | `POST /v1/keys`, `DELETE /v1/keys/{id}`, `POST /v1/keys/{id}/roll` | `keys:admin` |
+//! | `POST /oauth/token` | client authentication with an API key |
+//! | `POST /oauth/introspect` | a caller with `tokens:introspect` |
+//! | `POST /oauth/revoke` | client authentication, or any credential |
+//! | `GET /.well-known/jwks.json` | nothing |
+//!
+//! State lives in memory: every start creates a new bootstrap key.
+
+mod app;
+mod cli;
+
+use std::error::Error;
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use actix_web::{App, HttpServer};
+
+use app::{BOOTSTRAP_SCOPES, BOOTSTRAP_SUBJECT, Demo};
+use cli::{Options, USAGE, write_key};
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("server: {error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match serve(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(options: Options) -> Result<(), Box<dyn Error>> {
+    let demo = Demo::new()?;
+    let listener = TcpListener::bind(options.bind)?;
+    let base = format!("http://{}", listener.local_addr()?);
+    if let Some(created) = demo.bootstrap().await? {
+        let key = created.key.expose_secret();
+        if let Some(path) = &options.key_out {
+            write_key(path, key)?;
+        }
+        print_welcome(&base, created.record.id.as_str(), key);
+    }
+    println!("Listening on {base} (Ctrl-C stops).");
+    let server = HttpServer::new(move || {
+        let demo = demo.clone();
+        App::new().configure(move |config| demo.configure(config))
+    })
+    .listen(listener)?
+    .run();
+    server.await?;
+    Ok(())
+}
+
+fn print_welcome(base: &str, id: &str, key: &str) {
+    println!(
+        "Created a bootstrap API key for subject \"{BOOTSTRAP_SUBJECT}\" \
+         (scopes: {BOOTSTRAP_SCOPES}).\nIt is shown this once:\n\n    {key}\n"
+    );
+    println!("Try:");
+    println!("    KEY={key}");
+    println!("    curl -s {base}/v1/whoami -H \"X-API-Key: $KEY\"");
+    println!("    curl -s {base}/v1/reports -H \"Authorization: Bearer $KEY\"");
+    println!(
+        "    curl -s {base}/v1/reports -H \"X-API-Key: $KEY\" \
+         -H 'Content-Type: application/json' -d '{{\"title\":\"q3\"}}'"
+    );
+    println!(
+        "    curl -s {base}/v1/keys -H \"X-API-Key: $KEY\" \
+         -H 'Content-Type: application/json' -d '{{\"name\":\"ci\",\"scopes\":\"reports:read\"}}'"
+    );
+    println!(
+        "    curl -s {base}/oauth/token -u \"{id}:$KEY\" \
+         -d grant_type=client_credentials -d scope=reports:read"
+    );
+    println!("    curl -s {base}/v1/whoami -H \"Authorization: Bearer ACCESS_TOKEN\"");
+    println!();
+}
