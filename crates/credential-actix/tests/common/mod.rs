@@ -25,7 +25,7 @@ use credential_core::token::{
     KeyRing, MemoryRefreshStore, MemoryRevocationStore, Refresher, TokenIssuer, TokenVerifier,
     Validation,
 };
-use credential_core::{CredentialVerifier, FaceConfig, Principal, Rejection, StoreError, Verifier};
+use credential_core::{CredentialVerifier, FaceConfig, StoreError, Verification, Verifier};
 use serde_json::Value;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -121,15 +121,14 @@ pub struct Counting<V> {
     pub calls: Arc<AtomicUsize>,
 }
 
-#[async_trait]
 impl<V: Verifier> Verifier for Counting<V> {
-    async fn verify(
-        &self,
-        credential: &str,
-        required: Option<&Requirement>,
-    ) -> Result<Principal, Rejection> {
+    fn verify<'a>(
+        &'a self,
+        credential: &'a str,
+        required: Option<&'a Requirement>,
+    ) -> Verification<'a> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.verify(credential, required).await
+        self.inner.verify(credential, required)
     }
 }
 
