@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credential_benches::ready;
+use credential_benches::{interleaved, ready};
 use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
 use credential_core::scope::{Requirement, ScopeSet};
 use credential_core::token::jose::{Algorithm, SigningKey};
@@ -75,14 +75,19 @@ fn key_verify(c: &mut Criterion) {
     group.bench_function("ours/memory_store", |b| {
         b.iter(|| ready(verifier.verify(black_box(&presented), None)).unwrap())
     });
-    group.bench_function("primitives/hmac_sha256+hashmap_get", |b| {
-        b.iter(|| {
-            let digest = hmac::sign(&key, black_box(&secret));
-            let stored = map.get(black_box(&id)).unwrap();
-            black_box((digest, stored))
-        })
-    });
+    let primitives = || {
+        let digest = hmac::sign(&key, black_box(&secret));
+        let stored = map.get(black_box(&id)).unwrap();
+        black_box((digest, stored));
+    };
+    group.bench_function("primitives/hmac_sha256+hashmap_get", |b| b.iter(primitives));
     group.finish();
+    interleaved(
+        "key_verify vs primitives",
+        5000,
+        || ready(verifier.verify(black_box(&presented), None)).unwrap(),
+        primitives,
+    );
 
     let required: Requirement = "reports:read AND (reports:write OR admin)".parse().unwrap();
     let mut group = c.benchmark_group("scope_requirement");

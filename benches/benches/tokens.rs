@@ -11,6 +11,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
+use credential_benches::interleaved;
 use credential_core::clock::ManualClock;
 use credential_core::token::jose::{Algorithm, SigningKey};
 use credential_core::token::{
@@ -134,22 +135,24 @@ impl Case {
         });
     }
 
-    fn bench_jsonwebtoken(
-        &self,
+    /// Benches `jsonwebtoken`'s decode + validate and returns it.
+    fn bench_jsonwebtoken<'a>(
+        &'a self,
         group: &mut BenchmarkGroup<'_, WallTime>,
         alg: jsonwebtoken::Algorithm,
-        key: &jsonwebtoken::DecodingKey,
-    ) {
+        key: &'a jsonwebtoken::DecodingKey,
+    ) -> impl Fn() -> bool + 'a {
         let mut validation = jsonwebtoken::Validation::new(alg);
         validation.leeway = 0;
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let decode = || {
+        let decode = move || {
             jsonwebtoken::decode::<AccessClaims>(black_box(&self.token), key, &validation).is_ok()
         };
         assert!(decode(), "jsonwebtoken must accept the token");
-        group.bench_function("jsonwebtoken/decode", |b| b.iter(decode));
+        group.bench_function("jsonwebtoken/decode", |b| b.iter(&decode));
+        decode
     }
 }
 
@@ -162,9 +165,15 @@ fn hs256_verify(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("hs256_verify");
     case.bench_ours(&mut group);
-    case.bench_jsonwebtoken(&mut group, jsonwebtoken::Algorithm::HS256, &jwt_key);
+    let decode = case.bench_jsonwebtoken(&mut group, jsonwebtoken::Algorithm::HS256, &jwt_key);
     group.bench_function("ring/hmac_verify", |b| b.iter(verify));
     group.finish();
+    interleaved(
+        "hs256_verify vs jsonwebtoken",
+        2000,
+        || case.keyring_verify(),
+        decode,
+    );
 }
 
 fn eddsa_verify(c: &mut Criterion) {
@@ -181,9 +190,10 @@ fn eddsa_verify(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("eddsa_verify");
     case.bench_ours(&mut group);
-    case.bench_jsonwebtoken(&mut group, jsonwebtoken::Algorithm::EdDSA, &jwt_key);
+    let _decode = case.bench_jsonwebtoken(&mut group, jsonwebtoken::Algorithm::EdDSA, &jwt_key);
     group.bench_function("ring/ed25519_verify", |b| b.iter(verify));
     group.finish();
+    interleaved("eddsa_verify vs ring", 50, || case.keyring_verify(), verify);
 }
 
 fn es256_verify(c: &mut Criterion) {
