@@ -8,7 +8,7 @@ use crate::verify::{Verification, Verifier};
 
 /// Accepts an API key or an access token, telling them apart by shape: a
 /// compact JWS has two `.` separators, an API key has none (its alphabet is
-/// `[0-9A-Za-z_]`). The [`Principal`] says which it was.
+/// `[0-9A-Za-z_]`). The [`Principal`](crate::Principal) says which it was.
 ///
 /// A credential of a kind this verifier was not given is malformed for it
 /// (`400`), never passed to the other verifier.
