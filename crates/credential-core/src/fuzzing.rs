@@ -3,19 +3,8 @@
 //! `--cfg fuzzing` (which `cargo fuzz` sets); not part of the API.
 
 use base64::Engine as _;
-use base64::alphabet::URL_SAFE;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use crate::token::{Claims, Header, jose::b64, plain, scan};
-
-/// The `base64` crate, configured as strictly as RFC 7515 asks.
-const REFERENCE: GeneralPurpose = GeneralPurpose::new(
-    &URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-        .with_decode_allow_trailing_bits(false),
-);
 
 /// Panics unless every fast path agrees with its reference on `data`:
 /// the plain claims and header readers with the strict parsers, the
@@ -41,7 +30,7 @@ pub fn check_fast_paths(data: &[u8]) {
     }
     assert_eq!(
         b64::decode(data),
-        REFERENCE.decode(data).ok(),
+        b64::ENGINE.decode(data).ok(),
         "base64url differs"
     );
 

@@ -11,7 +11,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 // Encoding goes through the `base64` crate; decoding, on every token's
 // path, is the table below, checked against the crate in tests and fuzzing.
-const ENGINE: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const ENGINE: GeneralPurpose = GeneralPurpose::new(
     &URL_SAFE,
     GeneralPurposeConfig::new()
         .with_encode_padding(false)
