@@ -4,6 +4,7 @@ use crate::key::{KeyStore, KeyVerifier};
 use crate::rejection::{Reason, Rejection};
 use crate::scope::Requirement;
 use crate::token::TokenVerifier;
+use crate::token::scan;
 use crate::verify::{Verification, Verifier};
 
 /// Accepts an API key or an access token, telling them apart by shape: a
@@ -58,7 +59,7 @@ impl CredentialVerifier<dyn KeyStore> {
 
 /// Whether a credential is shaped like a compact JWS rather than a key.
 pub(crate) fn looks_like_token(credential: &str) -> bool {
-    credential.bytes().filter(|&b| b == b'.').count() == 2
+    scan::dots(credential.as_bytes()).is_some_and(|dots| dots.count == 2)
 }
 
 impl<S: KeyStore + ?Sized> Verifier for CredentialVerifier<S> {

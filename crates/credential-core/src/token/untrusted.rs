@@ -71,9 +71,7 @@ impl<'a> UntrustedToken<'a> {
         ) else {
             return Err(TokenError::malformed(SHAPE));
         };
-        let signing_input = token
-            .get(..header.len() + 1 + payload.len())
-            .ok_or(TokenError::malformed(SHAPE))?;
+        let signing_input = token.get(..dots.last).ok_or(TokenError::malformed(SHAPE))?;
         // Headers are small: decoded on the stack.
         let header = b64::with_decoded::<256, _>(header.as_bytes(), Header::parse)
             .ok_or(TokenError::malformed("header is not base64url"))??;
