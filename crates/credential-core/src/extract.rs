@@ -151,14 +151,39 @@ pub fn bearer_token(value: &[u8]) -> Result<Option<&str>, Rejection> {
     }
     let body_end = token.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
     let (body, padding) = token.split_at(body_end);
-    let b64token =
-        |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
-    if body.is_empty() || !body.iter().all(b64token) || !padding.iter().all(|&b| b == b'=') {
+    if body.is_empty() || !all_in(body, B64TOKEN) || !padding.iter().all(|&b| b == b'=') {
         return Err(malformed());
     }
     std::str::from_utf8(token)
         .map(Some)
         .map_err(|_| malformed())
+}
+
+/// The ASCII bytes `set` holds, one bit each: bit `b` is set for byte `b`.
+const fn ascii_set(mut bytes: &[u8]) -> u128 {
+    let mut set = 0u128;
+    while let [first, rest @ ..] = bytes {
+        set |= 1 << *first;
+        bytes = rest;
+    }
+    set
+}
+
+/// RFC 6750's `b64token` characters, `=` padding aside.
+const B64TOKEN: u128 = ascii_set(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/",
+);
+
+/// Visible ASCII (`%x21-7E`).
+const VISIBLE: u128 = !0u128 << 0x21 & !(1u128 << 0x7f);
+
+/// Whether every byte of `value` is in `set`. Credentials run to
+/// kilobytes, so this is a shift and a mask per byte, without branches the
+/// compiler cannot fold into one.
+fn all_in(value: &[u8], set: u128) -> bool {
+    value
+        .iter()
+        .fold(true, |all, &b| all & (b < 128) & (set.wrapping_shr(u32::from(b)) & 1 == 1))
 }
 
 /// A credential sent as a whole header value, surrounding white space
@@ -170,7 +195,7 @@ fn credential_text(value: &[u8]) -> Result<&str, Rejection> {
 }
 
 fn check_visible(value: &[u8]) -> Result<(), Rejection> {
-    let visible = value.iter().all(u8::is_ascii_graphic);
+    let visible = all_in(value, VISIBLE);
     if value.is_empty() || value.len() > MAX_CREDENTIAL_LEN || !visible {
         return Err(malformed());
     }
@@ -236,6 +261,18 @@ mod tests {
 
     fn sources() -> CredentialSources {
         CredentialSources::default().with_query_parameter("access_token")
+    }
+
+    #[test]
+    fn byte_sets_hold_exactly_their_characters() {
+        for b in 0..=u8::MAX {
+            let b64token =
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+            assert_eq!(all_in(&[b], B64TOKEN), b64token, "{b}");
+            assert_eq!(all_in(&[b], VISIBLE), b.is_ascii_graphic(), "{b}");
+            assert_eq!(all_in(&[b'a', b, b'a'], VISIBLE), b.is_ascii_graphic(), "{b}");
+        }
+        assert!(all_in(b"", VISIBLE));
     }
 
     #[test]
