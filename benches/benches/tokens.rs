@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use credential_benches::interleaved;
+use credential_core::Verifier;
 use credential_core::clock::ManualClock;
 use credential_core::token::jose::{Algorithm, SigningKey};
 use credential_core::token::{
@@ -126,12 +127,22 @@ impl Case {
             .is_ok()
     }
 
+    /// `Verifier::verify` of a token verified before: the verified-token
+    /// cache's hit, with the time, revocation and scope checks it keeps.
+    fn verifier_cached(&self) -> bool {
+        let verification = Verifier::verify(&self.verifier, black_box(&self.token), None);
+        self.runtime.block_on(verification).is_ok()
+    }
+
     fn bench_ours(&self, group: &mut BenchmarkGroup<'_, WallTime>) {
         group.bench_function("ours/parse+keyring_verify", |b| {
             b.iter(|| self.keyring_verify());
         });
         group.bench_function("ours/verifier_block_on", |b| {
             b.iter(|| self.verifier_verify());
+        });
+        group.bench_function("ours/verifier_cached_hit", |b| {
+            b.iter(|| self.verifier_cached());
         });
     }
 

@@ -1,6 +1,7 @@
 //! Signing and verification keys by `kid`, with rotation.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use time::OffsetDateTime;
@@ -41,7 +42,15 @@ const MAX_KID_LEN: usize = 128;
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct KeyRing {
-    state: Arc<RwLock<Arc<RingState>>>,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    state: RwLock<Arc<RingState>>,
+    /// Counts changes, so that what was verified against one state can
+    /// tell it is out of date.
+    generation: AtomicU64,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -65,7 +74,19 @@ impl KeyRing {
     }
 
     fn snapshot(&self) -> Arc<RingState> {
-        Arc::clone(&self.state.read().unwrap_or_else(PoisonError::into_inner))
+        Arc::clone(
+            &self
+                .shared
+                .state
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// How many changes the ring has seen. Read it before verifying: a
+    /// result tagged with it is current while it stays the same.
+    pub(crate) fn generation(&self) -> u64 {
+        self.shared.generation.load(Ordering::Acquire)
     }
 
     // Each change builds a new state and swaps it in whole.
@@ -73,10 +94,17 @@ impl KeyRing {
         &self,
         f: impl FnOnce(&mut RingState) -> Result<T, JoseError>,
     ) -> Result<T, JoseError> {
-        let mut guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = self
+            .shared
+            .state
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut next = RingState::clone(&guard);
         let out = f(&mut next)?;
         *guard = Arc::new(next);
+        // Still under the lock: no snapshot of the new state is taken
+        // before the count moves on.
+        self.shared.generation.fetch_add(1, Ordering::Release);
         Ok(out)
     }
 
@@ -246,6 +274,18 @@ impl KeyRing {
         validation: &Validation,
         now: OffsetDateTime,
     ) -> Result<VerifiedToken, TokenError> {
+        self.verify_with_key(token, validation, now)
+            .map(|(verified, _)| verified)
+    }
+
+    /// [`verify`](Self::verify), also answering when the key that verified
+    /// the token retires, if it was set to.
+    pub(crate) fn verify_with_key(
+        &self,
+        token: UntrustedToken<'_>,
+        validation: &Validation,
+        now: OffsetDateTime,
+    ) -> Result<(VerifiedToken, Option<OffsetDateTime>), TokenError> {
         validation.check_header(token.header())?;
         // A snapshot, not the lock: a waiting writer must not stall every
         // verification behind a slow signature check.
@@ -283,7 +323,7 @@ impl KeyRing {
         }
         let verified = token.into_verified()?;
         validation.check_claims(verified.claims(), now)?;
-        Ok(verified)
+        Ok((verified, entry.retire_at))
     }
 }
 

@@ -16,6 +16,7 @@
 //! Supported algorithms: HS256, EdDSA (Ed25519) and ES256 sign and verify;
 //! RS256 and PS256 verify, for identity providers' tokens.
 
+mod cache;
 mod claims;
 mod error;
 mod fields;
@@ -32,6 +33,7 @@ mod untrusted;
 mod validation;
 mod verifier;
 
+pub use cache::DEFAULT_CACHE_CAPACITY;
 pub use claims::Claims;
 pub use error::TokenError;
 pub use header::Header;

@@ -7,6 +7,8 @@ use crate::rejection::{Reason, Rejection};
 use crate::scope::Requirement;
 use crate::store::StoreError;
 use crate::telemetry;
+use crate::token::cache::{DEFAULT_CACHE_CAPACITY, VerifiedTokens};
+use crate::token::claims::Claims;
 use crate::token::error::TokenError;
 use crate::token::keyring::KeyRing;
 use crate::token::revocation::RevocationStore;
@@ -20,12 +22,35 @@ use crate::verify::{CredentialKind, Principal, Verification, Verifier};
 /// The signature and claims are checked in process, with no store round
 /// trip; the only lookup is the revocation check, which the in-memory
 /// store answers without a lock while nothing is revoked.
+///
+/// # Verified tokens are remembered
+///
+/// A client sends the same access token with every request of its
+/// lifetime. The verifier keeps up to
+/// [`DEFAULT_CACHE_CAPACITY`](crate::token::DEFAULT_CACHE_CAPACITY) tokens
+/// whose signature and claims passed (see
+/// [`with_cache_capacity`](Self::with_cache_capacity)), so that the same
+/// bytes presented again skip the signature and the parsing:
+///
+/// - a hit needs every byte of the token to match, compared in constant
+///   time; any other token, however close, is verified in full;
+/// - any change to the [`KeyRing`] (a key added, rotated, retired or
+///   removed) makes every kept token verify in full again;
+/// - what depends on the moment is checked on every request, hit or not:
+///   `exp` and `nbf` against the clock, the signing key's retirement
+///   time, revocation, and the scope requirement;
+/// - the kept tokens are bearer credentials: they are wiped from memory
+///   when they leave the cache, and never logged. Memory is bounded by the
+///   capacity times the validation's maximum token size, plus the claims.
+///
+/// Clones share the cache, as they share the ring.
 #[derive(Debug, Clone)]
 pub struct TokenVerifier {
     ring: KeyRing,
     validation: Arc<Validation>,
     revocations: Option<Arc<dyn RevocationStore>>,
     clock: Arc<dyn Clock>,
+    cache: Option<Arc<VerifiedTokens>>,
 }
 
 impl TokenVerifier {
@@ -37,7 +62,22 @@ impl TokenVerifier {
             validation: Arc::new(validation),
             revocations: None,
             clock: Arc::new(SystemClock),
+            cache: VerifiedTokens::new(DEFAULT_CACHE_CAPACITY).map(Arc::new),
         }
+    }
+
+    /// Keeps up to `capacity` verified tokens (rounded up to a multiple of
+    /// eight) instead of the default; 0 turns the cache off, so that every
+    /// request verifies its token's signature and parses its claims.
+    #[must_use]
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache = VerifiedTokens::new(capacity).map(Arc::new);
+        self
+    }
+
+    /// How many verified tokens are kept at most; 0 when the cache is off.
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.as_ref().map_or(0, |cache| cache.capacity())
     }
 
     /// Checks every token against `store` for revocation.
@@ -86,12 +126,41 @@ impl TokenVerifier {
             .verify(untrusted, &self.validation, self.clock.now())
     }
 
+    /// [`verify_signed`](Self::verify_signed)'s claims, from the cache when
+    /// the same token verified before and nothing has changed since; the
+    /// time rules are checked either way.
+    fn verified_claims(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
+        let now = self.clock.now();
+        let Some(cache) = &self.cache else {
+            return self.verify_signed(token).map(|v| Arc::new(v.into_claims()));
+        };
+        // Read before verifying: a ring change from here on leaves what is
+        // kept below out of date, never the other way round.
+        let generation = self.ring.generation();
+        if let Some(claims) = cache.get(token.as_bytes(), generation, now) {
+            self.validation.check_claims(&claims, now)?;
+            return Ok(claims);
+        }
+        let untrusted = UntrustedToken::parse(token, self.validation.max_size())?;
+        let (verified, key_retires) =
+            self.ring
+                .verify_with_key(untrusted, &self.validation, now)?;
+        let claims = Arc::new(verified.into_claims());
+        cache.insert(
+            token.as_bytes(),
+            Arc::clone(&claims),
+            generation,
+            key_retires,
+            now,
+        );
+        Ok(claims)
+    }
+
     /// The scope check on a token that passed every other one, reported.
     fn conclude(
-        verified: VerifiedToken,
+        claims: Arc<Claims>,
         required: Option<&Requirement>,
     ) -> Result<Principal, Rejection> {
-        let claims = Arc::new(verified.into_claims());
         let jti = claims.token_id().unwrap_or_default();
         if let Some(missing) = required.and_then(|requirement| requirement.missing(claims.scope()))
         {
@@ -132,29 +201,27 @@ impl Verifier for TokenVerifier {
         credential: &'a str,
         required: Option<&'a Requirement>,
     ) -> Verification<'a> {
-        let verified = match self.verify_signed(credential) {
-            Ok(verified) => verified,
+        let claims = match self.verified_claims(credential) {
+            Ok(claims) => claims,
             Err(error) => return Verification::ready(Self::refuse(error)),
         };
         let Some(store) = &self.revocations else {
-            return Verification::ready(Self::conclude(verified, required));
+            return Verification::ready(Self::conclude(claims, required));
         };
-        let claims = verified.claims();
         let (jti, client, iat) = (claims.token_id(), claims.client_id(), claims.issued_at());
         // A store that answers at once completes without a boxed future.
         if let Some(answer) = store.is_revoked_immediate(jti, client, iat) {
             return Verification::ready(match not_revoked(answer) {
-                Ok(()) => Self::conclude(verified, required),
+                Ok(()) => Self::conclude(claims, required),
                 Err(error) => Self::refuse(error),
             });
         }
         Verification::waiting(async move {
-            let claims = verified.claims();
             let answer = store
                 .is_revoked(claims.token_id(), claims.client_id(), claims.issued_at())
                 .await;
             match not_revoked(answer) {
-                Ok(()) => Self::conclude(verified, required),
+                Ok(()) => Self::conclude(claims, required),
                 Err(error) => Self::refuse(error),
             }
         })
