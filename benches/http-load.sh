@@ -7,6 +7,7 @@
 #   benches/http-load.sh                        # 3 rounds of 5 s per case
 #   ROUNDS=5 DURATION=10 benches/http-load.sh
 #   WORKERS=2 THREADS=2 CONNECTIONS=64 benches/http-load.sh
+#   TOKEN_CACHE=0 benches/http-load.sh          # every token verified in full
 #
 # Needs wrk (installed from Debian's packages when missing). Traffic goes
 # to 127.0.0.1 only; every run is bounded by DURATION.
@@ -18,8 +19,12 @@ DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
+TOKEN_CACHE=${TOKEN_CACHE:-1}
 PORT=${PORT:-18181}
-BASE="http://127.0.0.1:${PORT}"
+# One server per case, each serving the handler on /hello.
+OPEN="http://127.0.0.1:${PORT}/hello"
+PROTECTED="http://127.0.0.1:$((PORT + 1))/hello"
+PROTECTED_EDDSA="http://127.0.0.1:$((PORT + 2))/hello"
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "==> installing wrk from Debian's packages"
@@ -35,7 +40,9 @@ server=$(cargo build --release --quiet -p credential-actix --example bench-serve
 [ -x "$server" ] || { echo "bench server not built" >&2; exit 1; }
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/credential-http-load.XXXXXX")
-"$server" --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --credentials "$scratch/credentials" &
+server_args=(--bind "127.0.0.1:${PORT}" --workers "$WORKERS" --credentials "$scratch/credentials")
+[ "$TOKEN_CACHE" = 1 ] || server_args+=(--no-token-cache)
+"$server" "${server_args[@]}" &
 server_pid=$!
 cleanup() {
   kill "$server_pid" 2>/dev/null || true
@@ -52,20 +59,26 @@ done
 # shellcheck disable=SC1091 # written by the bench server
 . "$scratch/credentials"
 
-# The status of GET path with one extra header line, over bash's /dev/tcp.
+# The status of GET url with one extra header line, over bash's /dev/tcp.
 status_of() {
-  local path=$1 header=$2 line
-  exec 3<>"/dev/tcp/127.0.0.1/${PORT}"
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n' "$path" "$header" >&3
+  local url=$1 header=$2 line hostport path
+  hostport=${url#http://}
+  path=/${hostport#*/}
+  hostport=${hostport%%/*}
+  exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}"
+  printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n%s\r\n' "$path" "$hostport" "$header" >&3
   read -r line <&3
   exec 3<&-
   echo "$line" | cut -d' ' -f2
 }
 
 # The middleware is really on: refusals without a credential, passes with.
-[ "$(status_of /protected "")" = 401 ] || { echo "/protected let a request without a credential through" >&2; exit 1; }
-[ "$(status_of /protected "X-API-Key: ${KEY}"$'\r\n')" = 200 ] || { echo "/protected refused the key" >&2; exit 1; }
-[ "$(status_of /protected-eddsa "Authorization: Bearer ${EDDSA}"$'\r\n')" = 200 ] || { echo "/protected-eddsa refused the token" >&2; exit 1; }
+[ "$(status_of "$OPEN" "")" = 200 ] || { echo "the open route did not answer 200" >&2; exit 1; }
+[ "$(status_of "$PROTECTED" "")" = 401 ] || { echo "the protected route let a request without a credential through" >&2; exit 1; }
+[ "$(status_of "$PROTECTED" "X-API-Key: ${KEY}"$'\r\n')" = 200 ] || { echo "the protected route refused the key" >&2; exit 1; }
+[ "$(status_of "$PROTECTED" "Authorization: Bearer ${HS256}"$'\r\n')" = 200 ] || { echo "the protected route refused the HS256 token" >&2; exit 1; }
+[ "$(status_of "$PROTECTED_EDDSA" "")" = 401 ] || { echo "the EdDSA route let a request without a credential through" >&2; exit 1; }
+[ "$(status_of "$PROTECTED_EDDSA" "Authorization: Bearer ${EDDSA}"$'\r\n')" = 200 ] || { echo "the EdDSA route refused the token" >&2; exit 1; }
 
 cases=(open api_key hs256_token eddsa_token)
 
@@ -84,10 +97,10 @@ run() {
   local name=$1 seconds=$2 out
   local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s")
   case "$name" in
-    open) args+=("$BASE/open") ;;
-    api_key) args+=(-H "X-API-Key: ${KEY}" "$BASE/protected") ;;
-    hs256_token) args+=(-H "Authorization: Bearer ${HS256}" "$BASE/protected") ;;
-    eddsa_token) args+=(-H "Authorization: Bearer ${EDDSA}" "$BASE/protected-eddsa") ;;
+    open) args+=("$OPEN") ;;
+    api_key) args+=(-H "X-API-Key: ${KEY}" "$PROTECTED") ;;
+    hs256_token) args+=(-H "Authorization: Bearer ${HS256}" "$PROTECTED") ;;
+    eddsa_token) args+=(-H "Authorization: Bearer ${EDDSA}" "$PROTECTED_EDDSA") ;;
   esac
   local before after
   before=$(server_ticks)
@@ -109,7 +122,7 @@ median() {
   tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-echo "==> $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); server workers $WORKERS, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds"
+echo "==> $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); server workers $WORKERS, token cache $TOKEN_CACHE, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds"
 for name in "${cases[@]}"; do
   run "$name" 1 >/dev/null # warm-up
 done

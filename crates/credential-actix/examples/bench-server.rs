@@ -1,14 +1,19 @@
 //! The target of `benches/http-load.sh`: one handler served unprotected
 //! and behind `CredentialAuth`, so a load generator can compare them.
 //!
-//! - `GET /open`: the handler alone;
-//! - `GET /protected`: the same handler behind the middleware, verifying
+//! Each case has a server of its own, with the same one-route app on the
+//! same path, so that routing costs the same in every case:
+//!
+//! - `--bind` port: `GET /hello`, the handler alone;
+//! - the next port: the same handler behind the middleware, verifying
 //!   API keys and HS256 access tokens (`CredentialVerifier`);
-//! - `GET /protected-eddsa`: the same, with EdDSA access tokens.
+//! - the port after: the same, with EdDSA access tokens.
 //!
 //! On start it writes `KEY=…`, `HS256=…` and `EDDSA=…` lines (an API key
 //! and two access tokens valid for an hour) to the `--credentials` file,
-//! once it is listening.
+//! once every server is listening. `--no-token-cache` turns off the
+//! verifiers' verified-token cache, so that every request verifies its
+//! token's signature.
 //!
 //! ```sh
 //! cargo run --release --example bench-server -- --bind 127.0.0.1:18181 --credentials creds.env
@@ -19,6 +24,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use credential_actix::CredentialAuth;
 use credential_core::CredentialVerifier;
@@ -33,6 +39,7 @@ struct Options {
     bind: SocketAddr,
     workers: usize,
     credentials: Option<PathBuf>,
+    token_cache: bool,
 }
 
 fn options() -> Result<Options, Box<dyn Error>> {
@@ -40,6 +47,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
         bind: SocketAddr::from(([127, 0, 0, 1], 18181)),
         workers: 1,
         credentials: None,
+        token_cache: true,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -48,6 +56,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
             "--bind" => options.bind = value()?.parse()?,
             "--workers" => options.workers = value()?.parse()?,
             "--credentials" => options.credentials = Some(PathBuf::from(value()?)),
+            "--no-token-cache" => options.token_cache = false,
             other => return Err(format!("unknown argument: {other}").into()),
         }
     }
@@ -60,11 +69,37 @@ async fn hello() -> &'static str {
 }
 
 /// A token verifier and an issuer of one-hour tokens signed with `alg`.
-fn tokens(alg: Algorithm) -> Result<(TokenIssuer, TokenVerifier), Box<dyn Error>> {
+fn tokens(alg: Algorithm, cache: bool) -> Result<(TokenIssuer, TokenVerifier), Box<dyn Error>> {
     let ring = KeyRing::new();
     ring.add_signing_key("bench", SigningKey::generate(alg)?)?;
     let issuer = TokenIssuer::new(ring.clone(), ISSUER).with_lifetime(Duration::hours(1));
-    Ok((issuer, TokenVerifier::new(ring, Validation::new(ISSUER))))
+    let mut verifier = TokenVerifier::new(ring, Validation::new(ISSUER));
+    if !cache {
+        verifier = verifier.with_cache_capacity(0);
+    }
+    Ok((issuer, verifier))
+}
+
+/// A server on `addr` whose one route serves [`hello`], behind `auth`
+/// when given.
+fn serve(
+    addr: SocketAddr,
+    workers: usize,
+    auth: Option<CredentialAuth>,
+) -> Result<Server, Box<dyn Error>> {
+    let listener = TcpListener::bind(addr)?;
+    let server = HttpServer::new(move || {
+        let route = web::get().to(hello);
+        let route = match &auth {
+            Some(auth) => route.wrap(auth.clone()),
+            None => route,
+        };
+        App::new().route("/hello", route)
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
 }
 
 #[actix_web::main]
@@ -78,8 +113,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let created = manager
         .create(NewKey::new("bench", "reports:read".parse()?))
         .await?;
-    let (hs_issuer, hs_tokens) = tokens(Algorithm::HS256)?;
-    let (ed_issuer, ed_tokens) = tokens(Algorithm::EdDSA)?;
+    let (hs_issuer, hs_tokens) = tokens(Algorithm::HS256, options.token_cache)?;
+    let (ed_issuer, ed_tokens) = tokens(Algorithm::EdDSA, options.token_cache)?;
     let hs256 = hs_issuer.mint_for_key(&created.record, None)?;
     let eddsa = ed_issuer.mint_for_key(&created.record, None)?;
 
@@ -88,22 +123,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let keys_and_eddsa =
         CredentialAuth::new(CredentialVerifier::new(manager.verifier(), ed_tokens));
 
-    let listener = TcpListener::bind(options.bind)?;
-    let server = HttpServer::new(move || {
-        App::new()
-            .route("/open", web::get().to(hello))
-            .route(
-                "/protected",
-                web::get().to(hello).wrap(keys_and_hs256.clone()),
-            )
-            .route(
-                "/protected-eddsa",
-                web::get().to(hello).wrap(keys_and_eddsa.clone()),
-            )
-    })
-    .workers(options.workers)
-    .listen(listener)?
-    .run();
+    let port = |offset: u16| -> Result<SocketAddr, Box<dyn Error>> {
+        let port = options.bind.port().checked_add(offset).ok_or("port out of range")?;
+        Ok(SocketAddr::new(options.bind.ip(), port))
+    };
+    let servers = [
+        serve(port(0)?, options.workers, None)?,
+        serve(port(1)?, options.workers, Some(keys_and_hs256))?,
+        serve(port(2)?, options.workers, Some(keys_and_eddsa))?,
+    ];
 
     if let Some(path) = &options.credentials {
         std::fs::write(
@@ -116,6 +144,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
             ),
         )?;
     }
-    server.await?;
+    // A server runs while it is polled: all three at once.
+    let running = servers.map(actix_web::rt::spawn);
+    for server in running {
+        server.await??;
+    }
     Ok(())
 }
