@@ -124,7 +124,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         CredentialAuth::new(CredentialVerifier::new(manager.verifier(), ed_tokens));
 
     let port = |offset: u16| -> Result<SocketAddr, Box<dyn Error>> {
-        let port = options.bind.port().checked_add(offset).ok_or("port out of range")?;
+        let port = options
+            .bind
+            .port()
+            .checked_add(offset)
+            .ok_or("port out of range")?;
         Ok(SocketAddr::new(options.bind.ip(), port))
     };
     let servers = [

@@ -151,7 +151,7 @@ pub fn bearer_token(value: &[u8]) -> Result<Option<&str>, Rejection> {
     }
     let body_end = token.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
     let (body, padding) = token.split_at(body_end);
-    if body.is_empty() || !all_in(body, B64TOKEN) || !padding.iter().all(|&b| b == b'=') {
+    if body.is_empty() || !all_in(body, &B64TOKEN) || !padding.iter().all(|&b| b == b'=') {
         return Err(malformed());
     }
     std::str::from_utf8(token)
@@ -159,31 +159,39 @@ pub fn bearer_token(value: &[u8]) -> Result<Option<&str>, Rejection> {
         .map_err(|_| malformed())
 }
 
-/// The ASCII bytes `set` holds, one bit each: bit `b` is set for byte `b`.
-const fn ascii_set(mut bytes: &[u8]) -> u128 {
-    let mut set = 0u128;
-    while let [first, rest @ ..] = bytes {
-        set |= 1 << *first;
-        bytes = rest;
+/// A byte class: entry `b` says whether byte `b` belongs.
+type ByteSet = [bool; 256];
+
+/// The set of the bytes `members` lists.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a byte always indexes 256 entries, and this runs at compile time"
+)]
+const fn byte_set(mut members: &[u8]) -> ByteSet {
+    let mut set = [false; 256];
+    while let [first, rest @ ..] = members {
+        set[*first as usize] = true;
+        members = rest;
     }
     set
 }
 
 /// RFC 6750's `b64token` characters, `=` padding aside.
-const B64TOKEN: u128 = ascii_set(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/",
-);
+const B64TOKEN: ByteSet =
+    byte_set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/");
 
 /// Visible ASCII (`%x21-7E`).
-const VISIBLE: u128 = !0u128 << 0x21 & !(1u128 << 0x7f);
+const VISIBLE: ByteSet = byte_set(
+    b"!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+);
 
-/// Whether every byte of `value` is in `set`. Credentials run to
-/// kilobytes, so this is a shift and a mask per byte, without branches the
-/// compiler cannot fold into one.
-fn all_in(value: &[u8], set: u128) -> bool {
-    value
-        .iter()
-        .fold(true, |all, &b| all & (b < 128) & (set.wrapping_shr(u32::from(b)) & 1 == 1))
+/// Whether every byte of `value` is in `set`: one table load per byte, no
+/// branch. Credentials run to kilobytes and every request checks them.
+fn all_in(value: &[u8], set: &ByteSet) -> bool {
+    value.iter().fold(true, |all, &b| {
+        // A byte indexes 256 entries: never out of range.
+        all & set.get(usize::from(b)).copied().unwrap_or(false)
+    })
 }
 
 /// A credential sent as a whole header value, surrounding white space
@@ -195,7 +203,7 @@ fn credential_text(value: &[u8]) -> Result<&str, Rejection> {
 }
 
 fn check_visible(value: &[u8]) -> Result<(), Rejection> {
-    let visible = all_in(value, VISIBLE);
+    let visible = all_in(value, &VISIBLE);
     if value.is_empty() || value.len() > MAX_CREDENTIAL_LEN || !visible {
         return Err(malformed());
     }
@@ -268,11 +276,15 @@ mod tests {
         for b in 0..=u8::MAX {
             let b64token =
                 b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
-            assert_eq!(all_in(&[b], B64TOKEN), b64token, "{b}");
-            assert_eq!(all_in(&[b], VISIBLE), b.is_ascii_graphic(), "{b}");
-            assert_eq!(all_in(&[b'a', b, b'a'], VISIBLE), b.is_ascii_graphic(), "{b}");
+            assert_eq!(all_in(&[b], &B64TOKEN), b64token, "{b}");
+            assert_eq!(all_in(&[b], &VISIBLE), b.is_ascii_graphic(), "{b}");
+            assert_eq!(
+                all_in(&[b'a', b, b'a'], &VISIBLE),
+                b.is_ascii_graphic(),
+                "{b}"
+            );
         }
-        assert!(all_in(b"", VISIBLE));
+        assert!(all_in(b"", &VISIBLE));
     }
 
     #[test]

@@ -176,10 +176,11 @@ fn equal_in_constant_time(a: &[u8], b: &[u8]) -> bool {
             .for_each(|(to, from)| *to = *from);
         u64::from_le_bytes(bytes)
     };
-    let difference = a
-        .chunks(8)
-        .zip(b.chunks(8))
-        .fold(0u64, |acc, (x, y)| acc | (word(x) ^ word(y)));
+    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = word(a_words.remainder()) ^ word(b_words.remainder());
+    let difference = a_words
+        .zip(b_words)
+        .fold(tail, |acc, (x, y)| acc | (word(x) ^ word(y)));
     difference.ct_eq(&0).into()
 }
 
