@@ -104,6 +104,7 @@ mod request;
 
 pub use auth::{CredentialAuth, CredentialAuthMiddleware};
 pub use config::ConfigError;
+pub use credential_core::render::ErrorBody;
 pub use extract::{Authenticated, MaybeAuthenticated};
 pub use oauth::OAuthRoutes;
-pub use rejection::{CredentialError, ErrorBody};
+pub use rejection::CredentialError;

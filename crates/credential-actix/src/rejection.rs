@@ -1,111 +1,32 @@
-//! Rejections as actix-web responses: the status, headers and body of
-//! core's [`PublicFace`], with an optional hook that replaces the body.
+//! Rejections as actix-web responses: core's [`Renderer`] decides the
+//! status, headers and body; this copies them.
 
 use std::fmt;
-use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError};
-use credential_core::{FaceConfig, PublicFace, Rejection};
+use credential_core::render::{Answer, Renderer};
+use credential_core::{PublicFace, Rejection};
 
-/// A response body chosen by an error hook
-/// ([`CredentialAuth::error_body`](crate::CredentialAuth::error_body)).
-///
-/// The hook chooses only the body and its content type: the status,
-/// `WWW-Authenticate` and `Retry-After` stay those of the rejection table,
-/// so a client's handling of a refusal does not depend on the hook.
-///
-/// ```
-/// use credential_actix::ErrorBody;
-/// use actix_web::http::header::ContentType;
-///
-/// let json = ErrorBody::json(&serde_json::json!({ "message": "denied" }));
-/// assert_eq!(json.body(), r#"{"message":"denied"}"#);
-/// let text = ErrorBody::new(ContentType::plaintext(), "denied");
-/// assert_eq!(text.content_type(), &ContentType::plaintext());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorBody {
-    content_type: ContentType,
+/// An actix-web response with `status`, `headers` in order, and `body`:
+/// how core's answers (refusals, OAuth responses) are sent.
+pub(crate) fn http_response(
+    status: u16,
+    headers: &[(&'static str, String)],
     body: String,
+) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    for (name, value) in headers {
+        response.append_header((*name, value.as_str()));
+    }
+    response.body(body)
 }
 
-impl ErrorBody {
-    /// A body of the given content type.
-    pub fn new(content_type: ContentType, body: impl Into<String>) -> Self {
-        Self {
-            content_type,
-            body: body.into(),
-        }
-    }
-
-    /// A JSON body (`application/json`).
-    pub fn json(value: &serde_json::Value) -> Self {
-        Self::new(ContentType::json(), value.to_string())
-    }
-
-    /// The content type.
-    pub fn content_type(&self) -> &ContentType {
-        &self.content_type
-    }
-
-    /// The body text.
-    pub fn body(&self) -> &str {
-        &self.body
-    }
-}
-
-/// The hook that replaces the default error body, shared by every copy of
-/// the middleware.
-pub(crate) type ErrorBodyHook = Arc<dyn Fn(&PublicFace) -> ErrorBody + Send + Sync>;
-
-/// How rejections are rendered: the realm and credits status, and the
-/// optional body hook.
-#[derive(Clone)]
-pub(crate) struct Renderer {
-    pub(crate) faces: FaceConfig,
-    pub(crate) error_body: Option<ErrorBodyHook>,
-}
-
-impl Renderer {
-    pub(crate) fn new(faces: FaceConfig) -> Self {
-        Self {
-            faces,
-            error_body: None,
-        }
-    }
-
-    /// The response for `face`, per the rejection table.
-    pub(crate) fn response(&self, face: &PublicFace) -> HttpResponse {
-        let status =
-            StatusCode::from_u16(face.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = HttpResponse::build(status);
-        if let Some(challenge) = face.www_authenticate() {
-            response.insert_header((header::WWW_AUTHENTICATE, challenge));
-        }
-        if let Some(seconds) = face.retry_after_secs() {
-            response.insert_header((header::RETRY_AFTER, seconds));
-        }
-        match &self.error_body {
-            Some(hook) => {
-                let ErrorBody { content_type, body } = hook(face);
-                response.insert_header(content_type).body(body)
-            }
-            None => response
-                .insert_header(ContentType::json())
-                .body(face.json_body()),
-        }
-    }
-}
-
-impl fmt::Debug for Renderer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Renderer")
-            .field("faces", &self.faces)
-            .field("error_body", &self.error_body.as_ref().map(|_| "<hook>"))
-            .finish()
-    }
+/// Core's answer to a refusal as an actix-web response.
+pub(crate) fn respond(answer: Answer) -> HttpResponse {
+    let (status, headers) = (answer.status(), answer.headers().to_vec());
+    http_response(status, &headers, answer.into_body())
 }
 
 /// A refused request, as an actix-web error: it renders the rejection's
@@ -151,7 +72,7 @@ struct Refusal {
 
 impl CredentialError {
     pub(crate) fn new(rejection: Rejection, renderer: &Renderer) -> Self {
-        let face = rejection.public_face(&renderer.faces);
+        let face = rejection.public_face(renderer.faces());
         Self(Box::new(Refusal {
             rejection,
             face,
@@ -198,6 +119,6 @@ impl ResponseError for CredentialError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.0.renderer.response(&self.0.face)
+        respond(self.0.renderer.render_face(&self.0.face))
     }
 }

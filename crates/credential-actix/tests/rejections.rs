@@ -12,7 +12,6 @@
 mod common;
 
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, test, web};
 use common::{PREFIX, Reply, World, challenge};
 use credential_actix::{Authenticated, CredentialAuth, ErrorBody};
@@ -388,7 +387,7 @@ async fn an_error_hook_replaces_the_body_and_keeps_status_and_headers() {
     let world = World::new();
     let auth = world.auth().error_body(|face| {
         ErrorBody::new(
-            ContentType::plaintext(),
+            "text/plain; charset=utf-8",
             format!("refused: {} {}", face.status(), face.description()),
         )
     });

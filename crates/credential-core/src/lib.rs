@@ -57,6 +57,7 @@
 //!   and JWKS endpoints and their request and response types.
 //! - [`scope`]: scopes, granted sets with wildcards, requirement expressions.
 //! - [`rejection`]: internal reasons and the public face of a refusal.
+//! - [`render`]: a refusal as status, headers and body, for adapters.
 //! - [`verify`]: the [`Verifier`] trait and the verified [`Principal`].
 //! - [`ratelimit`]: per-credential rate limits (GCRA) and the
 //!   [`RateLimiter`](ratelimit::RateLimiter) contract.
@@ -95,6 +96,7 @@ pub mod key;
 pub mod oauth;
 pub mod ratelimit;
 pub mod rejection;
+pub mod render;
 pub mod scope;
 mod secret;
 mod serde_time;

@@ -17,7 +17,9 @@ use credential_core::scope::Requirement;
 use credential_core::{FaceConfig, Principal, PublicFace, Reason, Rejection, Verifier};
 
 use crate::config::ConfigError;
-use crate::rejection::{CredentialError, ErrorBody, Renderer};
+use credential_core::render::{ErrorBody, Renderer};
+
+use crate::rejection::CredentialError;
 use crate::request::presented_credential;
 
 pub use service::CredentialAuthMiddleware;
@@ -191,7 +193,8 @@ impl CredentialAuth {
     /// credits.
     #[must_use]
     pub fn faces(mut self, faces: FaceConfig) -> Self {
-        self.settings_mut().renderer.faces = faces;
+        let settings = self.settings_mut();
+        settings.renderer = settings.renderer.clone().with_faces(faces);
         self
     }
 
@@ -217,7 +220,6 @@ impl CredentialAuth {
     /// `WWW-Authenticate` and `Retry-After` stay those of the rejection.
     ///
     /// ```
-    /// use actix_web::http::header::ContentType;
     /// use credential_actix::{CredentialAuth, ErrorBody};
     /// # use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, Pepper, Peppers};
     /// # use std::sync::Arc;
@@ -228,7 +230,7 @@ impl CredentialAuth {
     /// # );
     ///
     /// let auth = CredentialAuth::new(manager.verifier()).error_body(|face| {
-    ///     ErrorBody::new(ContentType::plaintext(), format!("refused ({})", face.status()))
+    ///     ErrorBody::new("text/plain; charset=utf-8", format!("refused ({})", face.status()))
     /// });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -237,7 +239,8 @@ impl CredentialAuth {
     where
         F: Fn(&PublicFace) -> ErrorBody + Send + Sync + 'static,
     {
-        self.settings_mut().renderer.error_body = Some(Arc::new(hook));
+        let settings = self.settings_mut();
+        settings.renderer = settings.renderer.clone().with_error_body(hook);
         self
     }
 

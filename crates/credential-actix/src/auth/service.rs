@@ -11,6 +11,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, forward_ready};
 
 use super::Settings;
+use crate::rejection::respond;
 use crate::request::{Checked, is_preflight};
 
 /// The future of one checked request.
@@ -81,9 +82,7 @@ where
                     Ok(response.map_into_left_body())
                 }
                 Err(rejection) => {
-                    let response = settings
-                        .renderer
-                        .response(&rejection.public_face(&settings.renderer.faces));
+                    let response = respond(settings.renderer.render(&rejection));
                     Ok(req.into_response(response).map_into_right_body())
                 }
             }

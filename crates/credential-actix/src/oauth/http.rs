@@ -6,7 +6,6 @@ use std::borrow::Cow;
 use std::future::poll_fn;
 use std::pin::Pin;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use credential_core::oauth::{
@@ -14,6 +13,8 @@ use credential_core::oauth::{
 };
 use futures_core::Stream;
 use zeroize::Zeroizing;
+
+use crate::rejection::http_response;
 
 /// A form body, wiped on drop: it may hold a client secret or a token.
 pub(super) type FormBody = Zeroizing<Vec<u8>>;
@@ -84,11 +85,6 @@ async fn read_limited(mut payload: web::Payload) -> Result<FormBody, actix_web::
 
 /// Copies core's response: status, headers in order, body.
 pub(super) fn render(response: OAuthResponse) -> HttpResponse {
-    let status =
-        StatusCode::from_u16(response.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut builder = HttpResponse::build(status);
-    for (name, value) in response.headers() {
-        builder.append_header((*name, value.as_str()));
-    }
-    builder.body(response.into_body())
+    let (status, headers) = (response.status(), response.headers().to_vec());
+    http_response(status, &headers, response.into_body())
 }

@@ -21,7 +21,9 @@ use credential_core::{FaceConfig, Principal};
 use self::http::{FormRequest, read_form, render};
 use crate::auth::CredentialAuth;
 use crate::config::ConfigError;
-use crate::rejection::Renderer;
+use credential_core::render::Renderer;
+
+use crate::rejection::respond;
 
 /// Where [`OAuthRoutes::configure`] mounts the token endpoint.
 pub const TOKEN_PATH: &str = "/oauth/token";
@@ -251,7 +253,7 @@ async fn token<S: KeyStore + ?Sized>(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let form = match read_form(&req, payload, state.renderer.faces.realm()).await? {
+    let form = match read_form(&req, payload, state.renderer.faces().realm()).await? {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
@@ -296,7 +298,7 @@ async fn authorized_caller<S: KeyStore + ?Sized>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<Result<(FormRequest, Principal), HttpResponse>, actix_web::Error> {
-    let form = match read_form(req, payload, state.renderer.faces.realm()).await? {
+    let form = match read_form(req, payload, state.renderer.faces().realm()).await? {
         Ok(form) => form,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -315,8 +317,7 @@ async fn authorized_caller<S: KeyStore + ?Sized>(
     if let Some(required) = &state.requirement
         && let Err(rejection) = caller.require(required)
     {
-        let face = rejection.public_face(&state.renderer.faces);
-        return Ok(Err(state.renderer.response(&face)));
+        return Ok(Err(respond(state.renderer.render(&rejection))));
     }
     Ok(Ok((form, caller)))
 }

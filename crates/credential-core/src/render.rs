@@ -1,0 +1,192 @@
+//! Rejections as HTTP answers, free of any framework's types: every adapter
+//! copies the same status, headers and body into its own response type, so
+//! two adapters answer the same refusal byte for byte alike.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::oauth::JSON_CONTENT_TYPE;
+use crate::rejection::{FaceConfig, PublicFace, Rejection};
+
+/// A response body chosen by an error hook
+/// ([`Renderer::with_error_body`]).
+///
+/// The hook chooses only the body and its content type: the status,
+/// `WWW-Authenticate` and `Retry-After` stay those of the rejection table,
+/// so a client's handling of a refusal does not depend on the hook.
+///
+/// ```
+/// use credential_core::render::ErrorBody;
+///
+/// let json = ErrorBody::json(&serde_json::json!({ "message": "denied" }));
+/// assert_eq!(json.body(), r#"{"message":"denied"}"#);
+/// assert_eq!(json.content_type(), "application/json");
+/// let text = ErrorBody::new("text/plain; charset=utf-8", "denied");
+/// assert_eq!(text.content_type(), "text/plain; charset=utf-8");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorBody {
+    content_type: String,
+    body: String,
+}
+
+impl ErrorBody {
+    /// A body of the given content type.
+    pub fn new(content_type: impl Into<String>, body: impl Into<String>) -> Self {
+        Self {
+            content_type: content_type.into(),
+            body: body.into(),
+        }
+    }
+
+    /// A JSON body (`application/json`).
+    pub fn json(value: &serde_json::Value) -> Self {
+        Self::new(JSON_CONTENT_TYPE, value.to_string())
+    }
+
+    /// The content type.
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// The body text.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+/// A hook that replaces the default error body.
+pub type ErrorBodyHook = Arc<dyn Fn(&PublicFace) -> ErrorBody + Send + Sync>;
+
+/// How rejections are answered: the [`FaceConfig`] (realm, status for
+/// used-up credits) and an optional hook that replaces the body.
+///
+/// ```
+/// use credential_core::render::{ErrorBody, Renderer};
+/// use credential_core::{FaceConfig, Reason, Rejection};
+///
+/// let renderer = Renderer::new(FaceConfig::new("reports")?);
+/// let answer = renderer.render(&Rejection::new(Reason::Revoked));
+/// assert_eq!(answer.status(), 401);
+/// assert_eq!(
+///     answer.headers(),
+///     [
+///         ("www-authenticate", r#"Bearer realm="reports", error="invalid_token""#.to_owned()),
+///         ("content-type", "application/json".to_owned()),
+///     ]
+/// );
+/// assert_eq!(answer.body(), r#"{"error":"invalid_token","error_description":"the credential is invalid"}"#);
+///
+/// let plain = renderer.with_error_body(|face| ErrorBody::new("text/plain", format!("no ({})", face.status())));
+/// assert_eq!(plain.render(&Rejection::new(Reason::Missing)).body(), "no (401)");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Renderer {
+    faces: FaceConfig,
+    error_body: Option<ErrorBodyHook>,
+}
+
+impl Renderer {
+    /// Answers with `faces` and the default JSON body.
+    pub fn new(faces: FaceConfig) -> Self {
+        Self {
+            faces,
+            error_body: None,
+        }
+    }
+
+    /// Replaces the default body with what `hook` returns.
+    #[must_use]
+    pub fn with_error_body<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&PublicFace) -> ErrorBody + Send + Sync + 'static,
+    {
+        self.error_body = Some(Arc::new(hook));
+        self
+    }
+
+    /// Replaces the face configuration, keeping the hook.
+    #[must_use]
+    pub fn with_faces(mut self, faces: FaceConfig) -> Self {
+        self.faces = faces;
+        self
+    }
+
+    /// The face configuration.
+    pub fn faces(&self) -> &FaceConfig {
+        &self.faces
+    }
+
+    /// The answer to `rejection`.
+    pub fn render(&self, rejection: &Rejection) -> Answer {
+        self.render_face(&rejection.public_face(&self.faces))
+    }
+
+    /// The answer for `face`, per the rejection table: the status,
+    /// `WWW-Authenticate` when the face has one, `Retry-After` when it has
+    /// one, then the body's content type; the body is the hook's, or
+    /// `{"error":…,"error_description":…}`.
+    pub fn render_face(&self, face: &PublicFace) -> Answer {
+        let mut headers = Vec::with_capacity(3);
+        if let Some(challenge) = face.www_authenticate() {
+            headers.push(("www-authenticate", challenge.to_owned()));
+        }
+        if let Some(seconds) = face.retry_after_secs() {
+            headers.push(("retry-after", seconds.to_string()));
+        }
+        let (content_type, body) = match &self.error_body {
+            Some(hook) => {
+                let ErrorBody { content_type, body } = hook(face);
+                (content_type, body)
+            }
+            None => (JSON_CONTENT_TYPE.to_owned(), face.json_body()),
+        };
+        headers.push(("content-type", content_type));
+        Answer {
+            status: face.status(),
+            headers,
+            body,
+        }
+    }
+}
+
+impl fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Renderer")
+            .field("faces", &self.faces)
+            .field("error_body", &self.error_body.as_ref().map(|_| "<hook>"))
+            .finish()
+    }
+}
+
+/// A refusal ready to send: status, headers in order (lowercase names),
+/// body. Adapters copy it into their framework's response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+impl Answer {
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The headers to set, in order, with lowercase names.
+    pub fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
+    }
+
+    /// The body.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The body, moved out for the framework to send.
+    pub fn into_body(self) -> String {
+        self.body
+    }
+}
