@@ -96,14 +96,13 @@
 #![forbid(unsafe_code)]
 
 mod auth;
-mod config;
 mod extract;
 pub mod oauth;
 mod rejection;
 mod request;
 
 pub use auth::{CredentialAuth, CredentialAuthMiddleware};
-pub use config::ConfigError;
+pub use credential_core::guard::ConfigError;
 pub use credential_core::render::ErrorBody;
 pub use extract::{Authenticated, MaybeAuthenticated};
 pub use oauth::OAuthRoutes;

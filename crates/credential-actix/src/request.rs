@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
-use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName};
 use credential_core::Rejection;
 use credential_core::extract::CredentialSources;
@@ -38,16 +37,6 @@ pub(crate) fn presented_credential<'r>(
     };
     let query = sources.query_parameter().map(|_| req.query_string());
     sources.extract(&authorization, &api_key, query)
-}
-
-/// A CORS preflight (Fetch standard): `OPTIONS` with
-/// `Access-Control-Request-Method`. Browsers never attach credentials to
-/// one, so checking it could only refuse it.
-pub(crate) fn is_preflight(req: &HttpRequest) -> bool {
-    req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
 }
 
 /// Put in the extensions of every request a [`CredentialAuth`] let

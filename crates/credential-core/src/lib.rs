@@ -58,6 +58,7 @@
 //! - [`scope`]: scopes, granted sets with wildcards, requirement expressions.
 //! - [`rejection`]: internal reasons and the public face of a refusal.
 //! - [`render`]: a refusal as status, headers and body, for adapters.
+//! - [`guard`]: what an HTTP middleware checks and how it answers.
 //! - [`verify`]: the [`Verifier`] trait and the verified [`Principal`].
 //! - [`ratelimit`]: per-credential rate limits (GCRA) and the
 //!   [`RateLimiter`](ratelimit::RateLimiter) contract.
@@ -92,6 +93,7 @@ pub mod extract;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod guard;
 pub mod key;
 pub mod oauth;
 pub mod ratelimit;

@@ -10,14 +10,13 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::HeaderName;
+use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpMessage as _, HttpRequest};
 use credential_core::extract::CredentialSources;
+use credential_core::guard::{ConfigError, Guard};
+use credential_core::render::ErrorBody;
 use credential_core::scope::Requirement;
-use credential_core::{FaceConfig, Principal, PublicFace, Reason, Rejection, Verifier};
-
-use crate::config::ConfigError;
-use credential_core::render::{ErrorBody, Renderer};
+use credential_core::{FaceConfig, Principal, PublicFace, Rejection, Verifier};
 
 use crate::rejection::CredentialError;
 use crate::request::presented_credential;
@@ -113,17 +112,13 @@ pub struct CredentialAuth {
 }
 
 /// Everything a check needs, shared by every worker's copy of the
-/// middleware and by the extensions of checked requests.
+/// middleware and by the extensions of checked requests: core's [`Guard`]
+/// and the API-key header name in actix-web's type.
 #[derive(Clone)]
 pub(crate) struct Settings {
-    verifier: Arc<dyn Verifier>,
-    sources: CredentialSources,
-    /// `sources`' API-key header, parsed once.
+    pub(crate) guard: Guard,
+    /// The guard's API-key header, parsed once.
     api_key_header: Option<HeaderName>,
-    pub(crate) renderer: Renderer,
-    optional: bool,
-    skip_preflight: bool,
-    requirement: Option<Requirement>,
 }
 
 impl CredentialAuth {
@@ -139,44 +134,38 @@ impl CredentialAuth {
 
     /// Like [`new`](Self::new), for a verifier already shared.
     pub fn from_shared(verifier: Arc<dyn Verifier>) -> Self {
-        let sources = CredentialSources::default();
+        let guard = Guard::from_shared(verifier);
         // The default header name is a valid one.
-        let api_key_header = sources
-            .api_key_header()
-            .and_then(|name| HeaderName::from_str(name).ok());
+        let api_key_header = header_name(&guard).ok().flatten();
         Self {
             settings: Arc::new(Settings {
-                verifier,
-                sources,
+                guard,
                 api_key_header,
-                renderer: Renderer::new(FaceConfig::default()),
-                optional: false,
-                skip_preflight: false,
-                requirement: None,
             }),
         }
     }
 
-    fn settings_mut(&mut self) -> &mut Settings {
-        Arc::make_mut(&mut self.settings)
+    /// Changes the guard with `f`.
+    fn map_guard(mut self, f: impl FnOnce(Guard) -> Guard) -> Self {
+        let settings = Arc::make_mut(&mut self.settings);
+        settings.guard = f(settings.guard.clone());
+        self
     }
 
     /// Optional mode: a request without a credential reaches the handler
     /// with no principal; a credential that is presented must still be
     /// valid (and meet the requirement), or the request is refused.
     #[must_use]
-    pub fn optional(mut self) -> Self {
-        self.settings_mut().optional = true;
-        self
+    pub fn optional(self) -> Self {
+        self.map_guard(Guard::optional)
     }
 
     /// Lets CORS preflight requests (`OPTIONS` with
     /// `Access-Control-Request-Method`) through unchecked and without a
     /// principal: browsers send them without credentials.
     #[must_use]
-    pub fn skip_preflight(mut self) -> Self {
-        self.settings_mut().skip_preflight = true;
-        self
+    pub fn skip_preflight(self) -> Self {
+        self.map_guard(Guard::skip_preflight)
     }
 
     /// The realm of `WWW-Authenticate` challenges (default `api`).
@@ -192,10 +181,8 @@ impl CredentialAuth {
     /// How rejections are presented: the realm and the status for used-up
     /// credits.
     #[must_use]
-    pub fn faces(mut self, faces: FaceConfig) -> Self {
-        let settings = self.settings_mut();
-        settings.renderer = settings.renderer.clone().with_faces(faces);
-        self
+    pub fn faces(self, faces: FaceConfig) -> Self {
+        self.map_guard(|guard| guard.faces(faces))
     }
 
     /// Where credentials are read from: another API-key header, none, or
@@ -206,13 +193,12 @@ impl CredentialAuth {
     /// [`ConfigError::HeaderName`] when the API-key header name is not a
     /// valid HTTP header name.
     pub fn sources(mut self, sources: CredentialSources) -> Result<Self, ConfigError> {
-        let api_key_header = match sources.api_key_header() {
-            Some(name) => Some(HeaderName::from_str(name).map_err(|_| ConfigError::HeaderName)?),
-            None => None,
-        };
-        let settings = self.settings_mut();
-        settings.sources = sources;
-        settings.api_key_header = api_key_header;
+        let guard = self.settings.guard.clone().sources(sources)?;
+        let api_key_header = header_name(&guard)?;
+        self.settings = Arc::new(Settings {
+            guard,
+            api_key_header,
+        });
         Ok(self)
     }
 
@@ -235,13 +221,11 @@ impl CredentialAuth {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn error_body<F>(mut self, hook: F) -> Self
+    pub fn error_body<F>(self, hook: F) -> Self
     where
         F: Fn(&PublicFace) -> ErrorBody + Send + Sync + 'static,
     {
-        let settings = self.settings_mut();
-        settings.renderer = settings.renderer.clone().with_error_body(hook);
-        self
+        self.map_guard(|guard| guard.error_body(hook))
     }
 
     /// A copy that also requires the scope expression `expression` (for
@@ -263,29 +247,24 @@ impl CredentialAuth {
     /// [`ConfigError::Scope`] when the combined requirement exceeds its
     /// bounds.
     pub fn with_requirement(&self, requirement: Requirement) -> Result<Self, ConfigError> {
-        let mut copy = self.clone();
-        let settings = copy.settings_mut();
-        settings.requirement = Some(match settings.requirement.take() {
-            Some(existing) => Requirement::all_of([existing, requirement])?,
-            None => requirement,
-        });
-        Ok(copy)
+        let guard = self.settings.guard.with_requirement(requirement)?;
+        Ok(self.clone().map_guard(|_| guard))
     }
 
     /// The requirement every request must meet, if any.
     pub fn requirement(&self) -> Option<&Requirement> {
-        self.settings.requirement.as_ref()
+        self.settings.guard.requirement()
     }
 
     /// Whether requests without a credential are let through.
     pub fn is_optional(&self) -> bool {
-        self.settings.optional
+        self.settings.guard.is_optional()
     }
 
     /// The refusal for `rejection`, rendered as this middleware renders
     /// its own.
     pub fn reject(&self, rejection: Rejection) -> CredentialError {
-        CredentialError::new(rejection, &self.settings.renderer)
+        self.settings.reject(rejection)
     }
 
     pub(crate) fn shared_settings(&self) -> &Arc<Settings> {
@@ -298,44 +277,46 @@ impl Settings {
     /// optional mode no credential was presented.
     pub(crate) async fn check(&self, req: &HttpRequest) -> Result<Option<Principal>, Rejection> {
         let verified = req.extensions().get::<Principal>().cloned();
-        if let Some(principal) = verified {
-            if let Some(required) = &self.requirement {
-                principal.require(required)?;
-            }
-            return Ok(Some(principal));
-        }
-        let credential = presented_credential(req, &self.sources, self.api_key_header.as_ref())?;
-        match credential {
-            // Through the trait object itself: `Arc<dyn Verifier>` also
-            // implements `Verifier`, at the cost of one more boxed future.
-            Some(credential) => (*self.verifier)
-                .verify(&credential, self.requirement.as_ref())
-                .await
-                .map(Some),
-            None if self.optional => Ok(None),
-            None => Err(Rejection::new(Reason::Missing)),
-        }
+        let credential = match verified {
+            Some(_) => None,
+            None => presented_credential(
+                req,
+                self.guard.credential_sources(),
+                self.api_key_header.as_ref(),
+            )?,
+        };
+        self.guard.check(verified, credential.as_deref()).await
     }
 
-    pub(crate) fn skips_preflight(&self) -> bool {
-        self.skip_preflight
+    /// Whether `req` goes through unchecked as a CORS preflight.
+    pub(crate) fn lets_through(&self, req: &HttpRequest) -> bool {
+        self.guard.lets_through_preflight(
+            req.method().as_str(),
+            req.headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD),
+        )
     }
 
     pub(crate) fn reject(&self, rejection: Rejection) -> CredentialError {
-        CredentialError::new(rejection, &self.renderer)
+        CredentialError::new(rejection, self.guard.renderer())
     }
 }
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
-            .field("sources", &self.sources)
-            .field("renderer", &self.renderer)
-            .field("optional", &self.optional)
-            .field("skip_preflight", &self.skip_preflight)
-            .field("requirement", &self.requirement)
+            .field("guard", &self.guard)
             .finish_non_exhaustive()
     }
+}
+
+/// The guard's API-key header name in actix-web's type.
+fn header_name(guard: &Guard) -> Result<Option<HeaderName>, ConfigError> {
+    guard
+        .credential_sources()
+        .api_key_header()
+        .map(|name| HeaderName::from_str(name).map_err(|_| ConfigError::HeaderName))
+        .transpose()
 }
 
 impl fmt::Debug for CredentialAuth {

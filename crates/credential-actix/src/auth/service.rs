@@ -12,7 +12,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, forward_ready};
 
 use super::Settings;
 use crate::rejection::respond;
-use crate::request::{Checked, is_preflight};
+use crate::request::Checked;
 
 /// The future of one checked request.
 type CheckFuture<B> =
@@ -54,7 +54,7 @@ where
         let service = Rc::clone(&self.service);
         let settings = Arc::clone(&self.settings);
         Box::pin(async move {
-            let outcome = if settings.skips_preflight() && is_preflight(req.request()) {
+            let outcome = if settings.lets_through(req.request()) {
                 Ok(None)
             } else {
                 let check = settings.check(req.request());
@@ -82,7 +82,7 @@ where
                     Ok(response.map_into_left_body())
                 }
                 Err(rejection) => {
-                    let response = respond(settings.renderer.render(&rejection));
+                    let response = respond(settings.guard.answer(&rejection));
                     Ok(req.into_response(response).map_into_right_body())
                 }
             }

@@ -20,7 +20,7 @@ use credential_core::{FaceConfig, Principal};
 
 use self::http::{FormRequest, read_form, render};
 use crate::auth::CredentialAuth;
-use crate::config::ConfigError;
+use credential_core::guard::ConfigError;
 use credential_core::render::Renderer;
 
 use crate::rejection::respond;

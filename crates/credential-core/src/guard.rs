@@ -1,0 +1,311 @@
+//! What an HTTP middleware checks and how it answers, free of any
+//! framework: adapters read the request into the [`Guard`]'s terms and copy
+//! its [`Answer`] back, so that every adapter behaves the same.
+
+use std::sync::Arc;
+
+use crate::extract::CredentialSources;
+use crate::rejection::{FaceConfig, InvalidRealm, PublicFace, Reason, Rejection};
+use crate::render::{Answer, ErrorBody, Renderer};
+use crate::scope::{Requirement, ScopeError};
+use crate::verify::{Principal, Verifier};
+
+/// A setting of a [`Guard`] (or of an adapter's OAuth routes) that cannot
+/// work.
+///
+/// Every builder method that can fail returns this at start-up, so a typo
+/// in a scope requirement stops the application from starting instead of
+/// rejecting (or, worse, admitting) requests later.
+///
+/// ```
+/// use credential_core::guard::{ConfigError, Guard};
+/// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, Pepper, Peppers};
+/// use credential_core::extract::CredentialSources;
+/// use std::sync::Arc;
+///
+/// let manager = KeyManager::new(
+///     Arc::new(MemoryKeyStore::new()),
+///     KeyFormat::new("sk_test")?,
+///     Peppers::new(Pepper::generate(1)?),
+/// );
+/// let guard = Guard::new(manager.verifier());
+/// assert!(matches!(guard.require("reports:read AND"), Err(ConfigError::Scope(_))));
+/// assert!(matches!(guard.clone().realm("bad\nrealm"), Err(ConfigError::Realm(_))));
+/// let sources = CredentialSources::default().with_api_key_header("x api key");
+/// assert!(matches!(guard.sources(sources), Err(ConfigError::HeaderName)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The realm cannot be put in a `WWW-Authenticate` header.
+    #[error(transparent)]
+    Realm(#[from] InvalidRealm),
+    /// The API-key header name is not a valid HTTP header name.
+    #[error("the API-key header name is not a valid HTTP header name")]
+    HeaderName,
+    /// A scope requirement does not parse, or combining requirements
+    /// exceeds their bounds.
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+}
+
+/// Everything a middleware decides about a request, whatever the
+/// framework: where the credential comes from, whether one is needed,
+/// which scopes are required, and how a refusal is answered.
+///
+/// An adapter reads the request's header values into
+/// [`CredentialSources::extract`] (through [`sources`](Self::sources)),
+/// passes the result and any principal an enclosing middleware already
+/// verified to [`check`](Self::check), and sends [`answer`](Self::answer)
+/// for a refusal.
+///
+/// ```
+/// use credential_core::guard::Guard;
+/// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
+/// use credential_core::Reason;
+/// use std::sync::Arc;
+///
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let manager = KeyManager::new(
+///     Arc::new(MemoryKeyStore::new()),
+///     KeyFormat::new("sk_test")?,
+///     Peppers::new(Pepper::generate(1)?),
+/// );
+/// let key = manager.create(NewKey::new("acme", "reports:read".parse()?)).await?.key;
+/// let guard = Guard::new(manager.verifier()).realm("reports")?.require("reports:read")?;
+///
+/// let principal = guard.check(None, Some(key.expose_secret())).await?;
+/// assert_eq!(principal.map(|p| p.subject().to_owned()).as_deref(), Some("acme"));
+///
+/// let refused = guard.check(None, None).await.unwrap_err();
+/// assert_eq!(refused.reason(), Reason::Missing);
+/// let answer = guard.answer(&refused);
+/// assert_eq!(answer.status(), 401);
+/// assert_eq!(answer.headers()[0], ("www-authenticate", r#"Bearer realm="reports""#.to_owned()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Guard {
+    verifier: Arc<dyn Verifier>,
+    sources: CredentialSources,
+    renderer: Renderer,
+    optional: bool,
+    skip_preflight: bool,
+    requirement: Option<Requirement>,
+}
+
+impl Guard {
+    /// Verifies credentials with `verifier`: a
+    /// [`KeyVerifier`](crate::key::KeyVerifier), a
+    /// [`TokenVerifier`](crate::token::TokenVerifier), a
+    /// [`CredentialVerifier`](crate::CredentialVerifier) for both, or any
+    /// other [`Verifier`]. Realm `api`, default credential sources, every
+    /// request needs a credential.
+    pub fn new(verifier: impl Verifier + 'static) -> Self {
+        Self::from_shared(Arc::new(verifier))
+    }
+
+    /// Like [`new`](Self::new), for a verifier already shared.
+    pub fn from_shared(verifier: Arc<dyn Verifier>) -> Self {
+        Self {
+            verifier,
+            sources: CredentialSources::default(),
+            renderer: Renderer::new(FaceConfig::default()),
+            optional: false,
+            skip_preflight: false,
+            requirement: None,
+        }
+    }
+
+    /// Lets requests without any credential through, with no principal; a
+    /// credential that is presented must still be valid.
+    #[must_use]
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Lets CORS preflight requests (`OPTIONS` with
+    /// `Access-Control-Request-Method`) through unchecked: browsers never
+    /// attach credentials to them.
+    #[must_use]
+    pub fn skip_preflight(mut self) -> Self {
+        self.skip_preflight = true;
+        self
+    }
+
+    /// The realm named in `WWW-Authenticate`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Realm`] when it cannot be put in a quoted string.
+    pub fn realm(self, realm: &str) -> Result<Self, ConfigError> {
+        Ok(self.faces(FaceConfig::new(realm)?))
+    }
+
+    /// The realm and the status for used-up credits, at once.
+    #[must_use]
+    pub fn faces(mut self, faces: FaceConfig) -> Self {
+        self.renderer = self.renderer.with_faces(faces);
+        self
+    }
+
+    /// Where credentials are read from: another API-key header, none, or
+    /// also a query parameter.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::HeaderName`] when the API-key header name is not an
+    /// HTTP field name (RFC 9110 §5.1).
+    pub fn sources(mut self, sources: CredentialSources) -> Result<Self, ConfigError> {
+        if let Some(name) = sources.api_key_header()
+            && !is_field_name(name)
+        {
+            return Err(ConfigError::HeaderName);
+        }
+        self.sources = sources;
+        Ok(self)
+    }
+
+    /// Replaces the JSON error body with `hook`'s. The status,
+    /// `WWW-Authenticate` and `Retry-After` stay those of the rejection.
+    #[must_use]
+    pub fn error_body<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&PublicFace) -> ErrorBody + Send + Sync + 'static,
+    {
+        self.renderer = self.renderer.with_error_body(hook);
+        self
+    }
+
+    /// A copy that also requires the scope expression `expression` (for
+    /// example `reports:read AND (billing:write OR admin)`). Requirements
+    /// added this way all apply.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Scope`] when the expression does not parse or the
+    /// combined requirement exceeds its bounds.
+    pub fn require(&self, expression: &str) -> Result<Self, ConfigError> {
+        self.with_requirement(Requirement::parse(expression)?)
+    }
+
+    /// A copy that also requires `requirement`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Scope`] when the combined requirement exceeds its
+    /// bounds.
+    pub fn with_requirement(&self, requirement: Requirement) -> Result<Self, ConfigError> {
+        let mut copy = self.clone();
+        copy.requirement = Some(match copy.requirement.take() {
+            Some(existing) => Requirement::all_of([existing, requirement])?,
+            None => requirement,
+        });
+        Ok(copy)
+    }
+
+    /// The requirement every request must meet, if any.
+    pub fn requirement(&self) -> Option<&Requirement> {
+        self.requirement.as_ref()
+    }
+
+    /// Whether requests without a credential are let through.
+    pub fn is_optional(&self) -> bool {
+        self.optional
+    }
+
+    /// Where credentials are read from.
+    pub fn credential_sources(&self) -> &CredentialSources {
+        &self.sources
+    }
+
+    /// How refusals are answered.
+    pub fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
+
+    /// Whether a request with `method` that does (`requests_method`) or
+    /// does not carry `Access-Control-Request-Method` goes through
+    /// unchecked as a CORS preflight.
+    pub fn lets_through_preflight(&self, method: &str, requests_method: bool) -> bool {
+        self.skip_preflight && requests_method && method == "OPTIONS"
+    }
+
+    /// Checks a request. `verified` is the principal an enclosing
+    /// middleware already put in the request, which is then only held to
+    /// this guard's requirement; `presented` is what
+    /// [`CredentialSources::extract`] found. `Ok(None)`: optional mode and
+    /// no credential.
+    ///
+    /// # Errors
+    ///
+    /// The [`Rejection`] to answer with [`answer`](Self::answer).
+    pub async fn check(
+        &self,
+        verified: Option<Principal>,
+        presented: Option<&str>,
+    ) -> Result<Option<Principal>, Rejection> {
+        if let Some(principal) = verified {
+            if let Some(required) = &self.requirement {
+                principal.require(required)?;
+            }
+            return Ok(Some(principal));
+        }
+        match presented {
+            // Through the trait object itself: `Arc<dyn Verifier>` also
+            // implements `Verifier`, at the cost of one more boxed future.
+            Some(credential) => (*self.verifier)
+                .verify(credential, self.requirement.as_ref())
+                .await
+                .map(Some),
+            None if self.optional => Ok(None),
+            None => Err(Rejection::new(Reason::Missing)),
+        }
+    }
+
+    /// The answer to `rejection`: status, headers, body.
+    pub fn answer(&self, rejection: &Rejection) -> Answer {
+        self.renderer.render(rejection)
+    }
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("sources", &self.sources)
+            .field("renderer", &self.renderer)
+            .field("optional", &self.optional)
+            .field("skip_preflight", &self.skip_preflight)
+            .field("requirement", &self.requirement)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An RFC 9110 field name: one or more `tchar`.
+fn is_field_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
