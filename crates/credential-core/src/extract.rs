@@ -203,8 +203,7 @@ fn credential_text(value: &[u8]) -> Result<&str, Rejection> {
 }
 
 fn check_visible(value: &[u8]) -> Result<(), Rejection> {
-    let visible = all_in(value, &VISIBLE);
-    if value.is_empty() || value.len() > MAX_CREDENTIAL_LEN || !visible {
+    if value.is_empty() || value.len() > MAX_CREDENTIAL_LEN || !all_in(value, &VISIBLE) {
         return Err(malformed());
     }
     Ok(())

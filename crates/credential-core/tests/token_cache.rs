@@ -12,8 +12,12 @@
 
 mod common;
 
-use common::tokens::{TokenFixture, token_fixture};
+use std::sync::Arc;
+
+use common::START;
+use common::tokens::{AUDIENCE, ISSUER, TokenFixture, claims_json, craft, token_fixture};
 use credential_core::clock::Clock;
+use credential_core::clock::ManualClock;
 use credential_core::scope::Requirement;
 use credential_core::token::jose::{Algorithm, SigningKey};
 use credential_core::token::{DEFAULT_CACHE_CAPACITY, RevocationStore, TokenVerifier};
@@ -207,4 +211,83 @@ async fn clones_share_the_cache_and_its_bound_holds() {
     for token in tokens.iter().rev() {
         assert_eq!(reason(&clone, token, None).await, None);
     }
+}
+
+/// Replaces the fixture's `k1` with a key the test holds, and returns it.
+fn held_key(f: &TokenFixture) -> SigningKey {
+    let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    f.ring
+        .add_signing_key(
+            "k1",
+            SigningKey::from_jwk(&key.to_private_jwk("k1")).unwrap(),
+        )
+        .unwrap();
+    key
+}
+
+#[tokio::test]
+async fn nbf_is_checked_again_on_every_hit() {
+    let f = fixture(Algorithm::EdDSA, DEFAULT_CACHE_CAPACITY);
+    let key = held_key(&f);
+    let now = START.unix_timestamp();
+    let claims = format!(
+        r#"{{"iss":"{ISSUER}","sub":"acme","aud":"{AUDIENCE}","exp":{},"nbf":{},"iat":{now},"jti":"j1","client_id":"c","scope":"a"}}"#,
+        now + 600,
+        now + 60
+    );
+    let token = craft(
+        r#"{"alg":"EdDSA","kid":"k1","typ":"at+jwt"}"#,
+        &claims,
+        &key,
+    );
+    // A clone whose clock is past nbf fills the shared cache…
+    let late = f
+        .verifier
+        .clone()
+        .with_clock(Arc::new(ManualClock::new(START + Duration::seconds(120))));
+    assert_eq!(reason(&late, &token, None).await, None);
+    // …and the verifier still at START refuses the token all the same.
+    assert_eq!(
+        reason(&f.verifier, &token, None).await,
+        Some(Reason::NotYetValid)
+    );
+}
+
+#[tokio::test]
+async fn a_token_without_kid_is_never_taken_from_the_cache() {
+    // k1 retires at START + 10 s; k2 signs. At START + 20 s only k2 is
+    // live, so a token without kid verifies; at START both are, and it
+    // must not.
+    let f = fixture(Algorithm::EdDSA, DEFAULT_CACHE_CAPACITY);
+    let retired = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    f.ring.add_signing_key("k0", retired).unwrap();
+    assert!(f.ring.retire("k0", START + Duration::seconds(10)));
+    f.ring.remove_retired(START);
+    let signer = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    f.ring
+        .add_signing_key(
+            "k2",
+            SigningKey::from_jwk(&signer.to_private_jwk("k2")).unwrap(),
+        )
+        .unwrap();
+    // Only k0 (retiring) and k2 are left of what the test added; drop the
+    // fixture's own k1 so that exactly these two remain.
+    assert!(f.ring.retire("k1", START));
+    f.ring.remove_retired(START);
+
+    let token = craft(r#"{"alg":"EdDSA","typ":"at+jwt"}"#, &claims_json(), &signer);
+    let late = f
+        .verifier
+        .clone()
+        .with_clock(Arc::new(ManualClock::new(START + Duration::seconds(20))));
+    assert_eq!(reason(&late, &token, None).await, None);
+    assert_eq!(reason(&late, &token, None).await, None);
+    assert_eq!(
+        reason(&f.verifier, &token, None).await,
+        Some(Reason::UnknownSigningKey)
+    );
+    assert_eq!(
+        f.verifier.verify_token(&token).await.unwrap_err().reason(),
+        Reason::UnknownSigningKey
+    );
 }

@@ -44,15 +44,14 @@ struct Entry {
     claims: Arc<Claims>,
     /// The key ring's generation the token was verified against.
     generation: u64,
-    /// When the key that signed it stops verifying, if it was set to.
-    key_retires: Option<OffsetDateTime>,
+    /// When the entry stops being of use: the key that signed the token
+    /// retires, or the token expires (leeway included).
+    until: Option<OffsetDateTime>,
 }
 
 impl Entry {
     fn is_current(&self, generation: u64, now: OffsetDateTime) -> bool {
-        self.generation == generation
-            && self.key_retires.is_none_or(|at| now < at)
-            && self.claims.expires_at().is_none_or(|exp| now < exp)
+        self.generation == generation && self.until.is_none_or(|until| now < until)
     }
 }
 
@@ -86,8 +85,8 @@ impl VerifiedTokens {
     }
 
     /// The claims `token` verified to against ring `generation`, when it
-    /// was verified before and its key has not retired by `now`. The
-    /// comparison of the bytes takes the same time wherever they differ.
+    /// was verified before and is still of use at `now`. The comparison of
+    /// the bytes takes the same time wherever they differ.
     pub(crate) fn get(
         &self,
         token: &[u8],
@@ -109,27 +108,26 @@ impl VerifiedTokens {
     }
 
     /// Keeps `token`, which verified to `claims` against ring `generation`
-    /// with a key retiring at `key_retires`. When the shard is full, stale
-    /// entries go first, then an arbitrary one.
+    /// and is of use until `until` (its key's retirement or its expiry,
+    /// whichever comes first). When the shard is full, an arbitrary entry
+    /// makes room: entries that are no longer of use go when next looked
+    /// up, so an insertion never scans the shard.
     pub(crate) fn insert(
         &self,
         token: &[u8],
         claims: Arc<Claims>,
         generation: u64,
-        key_retires: Option<OffsetDateTime>,
-        now: OffsetDateTime,
+        until: Option<OffsetDateTime>,
     ) {
         let Some((hash, shard)) = self.locate(token) else {
             return;
         };
         let mut map = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= self.per_shard && !map.contains_key(&hash) {
-            map.retain(|_, entry| entry.is_current(generation, now));
-            if map.len() >= self.per_shard
-                && let Some(&victim) = map.keys().next()
-            {
-                map.remove(&victim);
-            }
+        if map.len() >= self.per_shard
+            && !map.contains_key(&hash)
+            && let Some(&victim) = map.keys().next()
+        {
+            map.remove(&victim);
         }
         map.insert(
             hash,
@@ -137,7 +135,7 @@ impl VerifiedTokens {
                 token: Zeroizing::new(token.into()),
                 claims,
                 generation,
-                key_retires,
+                until,
             },
         );
     }
@@ -220,23 +218,22 @@ mod tests {
         };
         let token = b"aaaa.bbbb.the-same-signature-suffix-for-both-of-them";
         let other = b"aaab.bbbb.the-same-signature-suffix-for-both-of-them";
-        cache.insert(token, claims(60), 7, None, at(0));
+        cache.insert(token, claims(60), 7, Some(at(60)));
         assert!(cache.get(token, 7, at(0)).is_some());
         // Same hashed suffix, different bytes: no hit.
         assert!(cache.get(other, 7, at(0)).is_none());
         assert!(cache.get(&token[1..], 7, at(0)).is_none());
-        // Expired: gone.
+        // No longer of use: gone.
         assert!(cache.get(token, 7, at(60)).is_none());
         assert_eq!(cache.len(), 0);
 
-        cache.insert(token, claims(60), 7, None, at(0));
+        cache.insert(token, claims(60), 7, None);
         // The ring changed: gone.
         assert!(cache.get(token, 8, at(0)).is_none());
         assert_eq!(cache.len(), 0);
 
-        cache.insert(token, claims(60), 7, Some(at(10)), at(0));
+        cache.insert(token, claims(60), 7, Some(at(10)));
         assert!(cache.get(token, 7, at(9)).is_some());
-        // The key retired: gone.
         assert!(cache.get(token, 7, at(10)).is_none());
     }
 
@@ -248,7 +245,7 @@ mod tests {
         assert_eq!(cache.capacity(), 24);
         for i in 0..1000 {
             let token = format!("header.payload.signature-{i:08}");
-            cache.insert(token.as_bytes(), claims(60), 1, None, at(0));
+            cache.insert(token.as_bytes(), claims(60), 1, None);
             assert!(cache.len() <= cache.capacity());
             assert!(cache.get(token.as_bytes(), 1, at(0)).is_some(), "{i}");
         }

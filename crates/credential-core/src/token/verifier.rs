@@ -33,7 +33,8 @@ use crate::verify::{CredentialKind, Principal, Verification, Verifier};
 /// bytes presented again skip the signature and the parsing:
 ///
 /// - a hit needs every byte of the token to match, compared in constant
-///   time; any other token, however close, is verified in full;
+///   time; any other token, however close, is verified in full, and so is
+///   a token without `kid` (whose key is found by elimination);
 /// - any change to the [`KeyRing`] (a key added, rotated, retired or
 ///   removed) makes every kept token verify in full again;
 /// - what depends on the moment is checked on every request, hit or not:
@@ -66,9 +67,10 @@ impl TokenVerifier {
         }
     }
 
-    /// Keeps up to `capacity` verified tokens (rounded up to a multiple of
-    /// eight) instead of the default; 0 turns the cache off, so that every
-    /// request verifies its token's signature and parses its claims.
+    /// Keeps up to `capacity` verified tokens instead of the default
+    /// (above eight, rounded up to a multiple of eight); 0 turns the cache
+    /// off, so that every request verifies its token's signature and parses
+    /// its claims.
     #[must_use]
     pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
         self.cache = VerifiedTokens::new(capacity).map(Arc::new);
@@ -142,17 +144,24 @@ impl TokenVerifier {
             return Ok(claims);
         }
         let untrusted = UntrustedToken::parse(token, self.validation.max_size())?;
+        // Without a `kid`, the key is the only live one at this moment,
+        // which a later moment (or a clone's clock) need not agree with:
+        // such tokens are verified in full every time.
+        let names_its_key = untrusted.header().key_id().is_some();
         let (verified, key_retires) =
             self.ring
                 .verify_with_key(untrusted, &self.validation, now)?;
         let claims = Arc::new(verified.into_claims());
-        cache.insert(
-            token.as_bytes(),
-            Arc::clone(&claims),
-            generation,
-            key_retires,
-            now,
-        );
+        if names_its_key {
+            let expires = claims
+                .expires_at()
+                .map(|exp| exp.saturating_add(self.validation.leeway()));
+            let until = match (key_retires, expires) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            cache.insert(token.as_bytes(), Arc::clone(&claims), generation, until);
+        }
         Ok(claims)
     }
 
