@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{App, HttpMessage as _, HttpRequest, HttpResponse, test, web};
-use common::{Counting, Reply, World, challenge};
+use common::{Counting, Reply, World, WorldExt, challenge};
 use credential_actix::{Authenticated, ConfigError, CredentialAuth, MaybeAuthenticated};
 use credential_core::extract::CredentialSources;
 use credential_core::scope::Requirement;
@@ -53,8 +53,8 @@ async fn greet(who: MaybeAuthenticated) -> HttpResponse {
 
 #[actix_web::test]
 async fn optional_mode_lets_anonymous_requests_through_but_not_bad_credentials() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
     let auth = world.auth().optional();
     assert!(auth.is_optional());
     let app = test::init_service(
@@ -97,8 +97,8 @@ async fn optional_mode_lets_anonymous_requests_through_but_not_bad_credentials()
 
 #[actix_web::test]
 async fn optional_mode_still_enforces_the_requirement_on_presented_credentials() {
-    let world = World::new();
-    let writer = world.key("reports:write").await;
+    let world = World::new().unwrap();
+    let writer = world.key("reports:write").await.unwrap();
     let auth = world.auth().optional().require("reports:read").unwrap();
     let app = test::init_service(App::new().route("/", web::get().to(greet).wrap(auth))).await;
     assert_eq!(call(&app, get("/")).await.body, "anonymous");
@@ -108,7 +108,7 @@ async fn optional_mode_still_enforces_the_requirement_on_presented_credentials()
 
 #[actix_web::test]
 async fn cors_preflight_is_skipped_only_when_asked_and_only_for_preflights() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let preflight = || {
         test::TestRequest::default()
             .method(actix_web::http::Method::OPTIONS)
@@ -162,11 +162,11 @@ async fn cors_preflight_is_skipped_only_when_asked_and_only_for_preflights() {
 
 #[actix_web::test]
 async fn requirements_apply_per_route_resource_and_scope() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let auth = world.auth();
-    let reader = world.key("reports:read").await;
-    let admin = world.key("reports:read admin").await;
-    let biller = world.key("reports:read billing:write").await;
+    let reader = world.key("reports:read").await.unwrap();
+    let admin = world.key("reports:read admin").await.unwrap();
+    let biller = world.key("reports:read billing:write").await.unwrap();
     let app = test::init_service(
         App::new()
             .route("/open", web::get().to(HttpResponse::Ok))
@@ -229,7 +229,7 @@ async fn requirements_apply_per_route_resource_and_scope() {
 
 #[actix_web::test]
 async fn requirements_are_parsed_when_the_app_is_built() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let auth = world.auth();
     for bad in ["", "reports:read AND", "(a", "a OR OR b", "bad scope!"] {
         assert!(
@@ -252,7 +252,7 @@ async fn requirements_are_parsed_when_the_app_is_built() {
         Some(&"a AND b".parse::<Requirement>().unwrap())
     );
     assert_eq!(auth.requirement(), None);
-    let only_a = world.key("a").await;
+    let only_a = world.key("a").await.unwrap();
     let app = test::init_service(App::new().route("/", web::get().to(whoami).wrap(both))).await;
     let reply = call(&app, with_key(get("/"), only_a.key.expose_secret())).await;
     assert_eq!(reply.status, 403);
@@ -264,14 +264,14 @@ async fn requirements_are_parsed_when_the_app_is_built() {
 
 #[actix_web::test]
 async fn a_nested_middleware_reuses_the_principal_and_checks_its_requirement() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let auth = CredentialAuth::new(Counting {
         inner: world.verifier(),
         calls: calls.clone(),
     });
-    let reader = world.key("reports:read").await;
-    let writer = world.key("reports:read reports:write").await;
+    let reader = world.key("reports:read").await.unwrap();
+    let writer = world.key("reports:read reports:write").await.unwrap();
     let app = test::init_service(
         App::new().wrap(auth.clone()).service(
             web::resource("/reports")
@@ -322,9 +322,9 @@ async fn a_nested_middleware_reuses_the_principal_and_checks_its_requirement() {
 
 #[actix_web::test]
 async fn the_principal_is_in_the_request_extensions() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
-    let token = world.token(&key, None);
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
+    let token = world.token(&key, None).unwrap();
     let app = test::init_service(App::new().wrap(world.auth()).route(
         "/",
         web::get().to(|req: HttpRequest| async move {
@@ -354,8 +354,8 @@ async fn the_principal_is_in_the_request_extensions() {
 
 #[actix_web::test]
 async fn credential_sources_are_configurable() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
     let key = key.key.expose_secret();
     let sources = CredentialSources::default()
         .with_api_key_header("X-Key")
@@ -404,7 +404,7 @@ async fn credential_sources_are_configurable() {
 
 #[actix_web::test]
 async fn extractors_verify_with_app_data_when_no_middleware_ran() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let auth = CredentialAuth::new(Counting {
         inner: world.verifier(),
@@ -412,7 +412,7 @@ async fn extractors_verify_with_app_data_when_no_middleware_ran() {
     })
     .realm("standalone")
     .unwrap();
-    let key = world.key("reports:read").await;
+    let key = world.key("reports:read").await.unwrap();
     let app = test::init_service(
         App::new()
             .app_data(auth)
@@ -467,8 +467,8 @@ async fn an_extractor_without_any_configuration_is_a_server_error() {
 
 #[actix_web::test]
 async fn handlers_refuse_with_the_middlewares_face() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
     let admin: Requirement = "admin".parse().unwrap();
     let auth = world.auth();
     let refuser = auth.clone();

@@ -26,9 +26,9 @@ use time::Duration;
 
 #[actix_web::test]
 async fn introspection_for_authorized_callers() {
-    let world = World::new();
-    let caller = world.key("tokens:introspect").await;
-    let key = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let caller = world.key("tokens:introspect").await.unwrap();
+    let key = world.key("reports:read").await.unwrap();
     let app = app_for(&world, routes(&world)).await;
     let issued = client_credentials(&app, &key, None).await;
     let access = text(&issued, "access_token");
@@ -74,7 +74,7 @@ async fn introspection_for_authorized_callers() {
 
     // Callers with a bearer token or an API key header, through the
     // middleware.
-    let token = world.token(&caller, None);
+    let token = world.token(&caller, None).unwrap();
     let bearer = post("/oauth/introspect", &introspect(access))
         .insert_header(("authorization", format!("Bearer {token}")));
     assert_eq!(call(&app, bearer).await.json()["active"], true);
@@ -95,11 +95,11 @@ async fn introspection_for_authorized_callers() {
 
 #[actix_web::test]
 async fn introspection_errors() {
-    let world = World::new();
-    let caller = world.key("tokens:introspect").await;
-    let key = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let caller = world.key("tokens:introspect").await.unwrap();
+    let key = world.key("reports:read").await.unwrap();
     let app = app_for(&world, routes(&world)).await;
-    let access = world.token(&key, None);
+    let access = world.token(&key, None).unwrap();
     let body = form(&[("token", &access)]);
 
     // A caller without the scope.
@@ -158,11 +158,12 @@ async fn introspection_errors() {
 
 #[actix_web::test]
 async fn revocation_of_access_and_refresh_tokens() {
-    let world = World::new();
-    let key = world.key("reports:read tokens:introspect").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read tokens:introspect").await.unwrap();
     let stranger = world
         .create(NewKey::new("someone-else", "reports:read".parse().unwrap()))
-        .await;
+        .await
+        .unwrap();
     let app = app_for(&world, routes(&world)).await;
     let issued = client_credentials(&app, &key, None).await;
     let access = text(&issued, "access_token");
@@ -191,7 +192,7 @@ async fn revocation_of_access_and_refresh_tokens() {
     assert_eq!(call(&app, whoami).await.status, 401);
 
     // A refresh token, by a caller with a bearer token.
-    let token = world.token(&key, None);
+    let token = world.token(&key, None).unwrap();
     let revoke = post(
         "/oauth/revoke",
         &form(&[("token", refresh), ("token_type_hint", "refresh_token")]),
@@ -217,10 +218,10 @@ async fn revocation_of_access_and_refresh_tokens() {
 
 #[actix_web::test]
 async fn revocation_errors() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
     let app = app_for(&world, routes(&world)).await;
-    let access = world.token(&key, None);
+    let access = world.token(&key, None).unwrap();
 
     let reply = call(
         &app,
@@ -242,7 +243,7 @@ async fn revocation_errors() {
         TokenVerifier::new(world.ring.clone(), Validation::new(common::ISSUER))
             .with_clock(Arc::new(world.clock.clone())),
     );
-    let app = app_for(&world, OAuthRoutes::new(no_store, world.faces())).await;
+    let app = app_for(&world, OAuthRoutes::new(no_store, world.faces().unwrap())).await;
     let reply = call(
         &app,
         post_basic("/oauth/revoke", &form(&[("token", &access)]), &key),
@@ -262,7 +263,7 @@ async fn revocation_errors() {
 
 #[actix_web::test]
 async fn jwks_lists_public_keys_only() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let app = app_for(&world, routes(&world)).await;
     let reply = call(&app, test::TestRequest::get().uri("/.well-known/jwks.json")).await;
     assert_eq!(reply.status, 200);
@@ -289,9 +290,9 @@ async fn jwks_lists_public_keys_only() {
 
 #[actix_web::test]
 async fn routes_mount_anywhere() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
-    let oauth = OAuthRoutes::new(world.endpoints(), world.faces());
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
+    let oauth = OAuthRoutes::new(world.endpoints().unwrap(), world.faces().unwrap());
     let app = test::init_service(
         App::new().service(
             web::scope("/auth")

@@ -24,8 +24,8 @@ use time::Duration;
 
 #[actix_web::test]
 async fn client_credentials_by_basic_and_by_form() {
-    let world = World::new();
-    let key = world.key("reports:read reports:write").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read reports:write").await.unwrap();
     let app = app_for(&world, routes(&world)).await;
 
     let reply = call(
@@ -70,8 +70,8 @@ async fn client_credentials_by_basic_and_by_form() {
 
 #[actix_web::test]
 async fn token_endpoint_invalid_request() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
     let app = app_for(&world, routes(&world)).await;
     let id = key.record.id.as_str();
     let secret = key.key.expose_secret();
@@ -136,9 +136,9 @@ async fn token_endpoint_invalid_request() {
 
 #[actix_web::test]
 async fn token_endpoint_invalid_client() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
-    let other = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
+    let other = world.key("reports:read").await.unwrap();
     let app = app_for(&world, routes(&world)).await;
     let grant = "grant_type=client_credentials";
 
@@ -194,9 +194,9 @@ async fn token_endpoint_invalid_client() {
 
 #[actix_web::test]
 async fn token_endpoint_grant_and_scope_errors() {
-    let world = World::new();
-    let key = world.key("reports:read").await;
-    let other = world.key("reports:read").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read").await.unwrap();
+    let other = world.key("reports:read").await.unwrap();
     let app = app_for(&world, routes(&world)).await;
 
     let password = form(&[
@@ -274,8 +274,8 @@ async fn token_endpoint_grant_and_scope_errors() {
 
 #[actix_web::test]
 async fn refresh_rotates_answers_an_honest_retry_and_detects_reuse() {
-    let world = World::new();
-    let key = world.key("reports:read reports:write").await;
+    let world = World::new().unwrap();
+    let key = world.key("reports:read reports:write").await.unwrap();
     let app = app_for(&world, routes(&world)).await;
     let first = client_credentials(&app, &key, None).await;
     let refresh = |token: &str, scope: Option<&str>| {
@@ -326,13 +326,14 @@ async fn refresh_rotates_answers_an_honest_retry_and_detects_reuse() {
 
 #[actix_web::test]
 async fn token_endpoint_limits_outages_and_server_errors() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let limited = world
         .create(
             NewKey::new("acme", "reports:read".parse().unwrap())
                 .rate_limit(RateLimit::new(1, Duration::minutes(1)).unwrap()),
         )
-        .await;
+        .await
+        .unwrap();
     let app = app_for(&world, routes(&world)).await;
     let grant = "grant_type=client_credentials";
     assert_eq!(
@@ -353,13 +354,13 @@ async fn token_endpoint_limits_outages_and_server_errors() {
     world.store.set_down(false);
 
     // An issuer with no signing key cannot mint: a server error.
-    let key = world.key("reports:read").await;
+    let key = world.key("reports:read").await.unwrap();
     let broken = OAuthEndpoints::new(
         world.manager.verifier(),
         TokenIssuer::new(KeyRing::new(), common::ISSUER),
         world.tokens.clone(),
     );
-    let app = app_for(&world, OAuthRoutes::new(broken, world.faces())).await;
+    let app = app_for(&world, OAuthRoutes::new(broken, world.faces().unwrap())).await;
     assert_oauth_error(
         &call(&app, post_basic("/oauth/token", grant, &key)).await,
         500,

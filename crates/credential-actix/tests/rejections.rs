@@ -13,7 +13,7 @@ mod common;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{App, HttpResponse, test, web};
-use common::{PREFIX, Reply, World, challenge};
+use common::{PREFIX, Reply, World, WorldExt, challenge};
 use credential_actix::{Authenticated, CredentialAuth, ErrorBody};
 use credential_core::FaceConfig;
 use credential_core::key::{
@@ -60,12 +60,46 @@ fn bearer(credential: &str) -> String {
     format!("Bearer {credential}")
 }
 
+/// The table core shares with every adapter: each row answered with
+/// exactly the status, headers and body core renders for it.
+#[actix_web::test]
+async fn every_row_of_the_shared_rejection_table_is_answered_as_core_renders_it() {
+    let world = World::new().unwrap();
+    let app = reports_app(world.auth()).await;
+    let cases = world.rejection_cases().await.unwrap();
+    assert!(cases.len() >= 14);
+    for case in cases {
+        let headers: Vec<(&str, &str)> = case
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        world.store.set_down(case.store_down);
+        let reply = get(&app, &headers).await;
+        world.store.set_down(false);
+        let expected = &case.expected;
+        assert_eq!(reply.status, expected.status(), "{}", case.name);
+        assert_eq!(
+            reply.headers.len(),
+            expected.headers().len(),
+            "{}: {:?}",
+            case.name,
+            reply.headers
+        );
+        for (name, value) in expected.headers() {
+            let sent: Vec<_> = reply.headers.get_all(*name).collect();
+            assert_eq!(sent, [value.as_str()], "{}: {name}", case.name);
+        }
+        assert_eq!(reply.body, expected.body(), "{}", case.name);
+    }
+}
+
 #[actix_web::test]
 async fn a_valid_key_or_token_reaches_the_handler() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let app = reports_app(world.auth()).await;
-    let key = world.key("reports:read").await;
-    let token = world.token(&key, None);
+    let key = world.key("reports:read").await.unwrap();
+    let token = world.token(&key, None).unwrap();
     for headers in [
         vec![("x-api-key", key.key.expose_secret().to_owned())],
         vec![("authorization", bearer(key.key.expose_secret()))],
@@ -83,7 +117,7 @@ async fn a_valid_key_or_token_reaches_the_handler() {
 
 #[actix_web::test]
 async fn no_credential_is_401_with_a_bare_challenge() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let app = reports_app(world.auth()).await;
     // A scheme other than Bearer is not a credential for this API.
     for headers in [vec![], vec![("authorization", "Basic dXNlcjpwYXNz")]] {
@@ -100,9 +134,9 @@ async fn no_credential_is_401_with_a_bare_challenge() {
 
 #[actix_web::test]
 async fn a_malformed_request_or_credential_is_400_invalid_request() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let app = reports_app(world.auth()).await;
-    let key = world.key("reports:read").await;
+    let key = world.key("reports:read").await.unwrap();
     let key = key.key.expose_secret();
     let too_long = format!("{key}x");
     let cases: Vec<Vec<(&str, &str)>> = vec![
@@ -138,7 +172,7 @@ fn tamper(key: &str) -> String {
 
 #[actix_web::test]
 async fn every_invalid_credential_gets_the_same_401() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let app = reports_app(world.auth()).await;
     let scopes = "reports:read";
 
@@ -167,25 +201,26 @@ async fn every_invalid_credential_gets_the_same_401() {
             .unwrap()
             .key
     };
-    let live = world.key(scopes).await;
+    let live = world.key(scopes).await.unwrap();
     let expiring = world
         .create(
             NewKey::new("acme", scopes.parse().unwrap())
                 .expires_at(common::START + Duration::hours(1)),
         )
-        .await;
-    let revoked = world.key(scopes).await;
+        .await
+        .unwrap();
+    let revoked = world.key(scopes).await.unwrap();
     world.manager.revoke(&revoked.record.id).await.unwrap();
-    let disabled = world.key(scopes).await;
+    let disabled = world.key(scopes).await.unwrap();
     world.manager.disable(&disabled.record.id).await.unwrap();
-    let rolled = world.key(scopes).await;
+    let rolled = world.key(scopes).await.unwrap();
     world
         .manager
         .roll(&rolled.record.id, Duration::minutes(1))
         .await
         .unwrap();
 
-    let token = world.token(&live, None);
+    let token = world.token(&live, None).unwrap();
     let forged_token = {
         // Another key under the same kid: the signature does not verify.
         let ring = KeyRing::new();
@@ -208,12 +243,12 @@ async fn every_invalid_credential_gets_the_same_401() {
             .expose_secret()
             .to_owned()
     };
-    let revoked_token = world.token(&revoked, None);
-    let expiring_token = world.token(&live, None);
+    let revoked_token = world.token(&revoked, None).unwrap();
+    let expiring_token = world.token(&live, None).unwrap();
 
     // Time passes: the key expires, the roll's grace ends, tokens expire.
     world.clock.advance(Duration::hours(2));
-    let fresh_token = world.token(&live, None);
+    let fresh_token = world.token(&live, None).unwrap();
     assert_eq!(
         get(&app, &[("authorization", &bearer(&fresh_token))])
             .await
@@ -274,11 +309,11 @@ async fn every_invalid_credential_gets_the_same_401() {
 
 #[actix_web::test]
 async fn a_missing_scope_is_403_naming_the_scope() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let app = reports_app(world.auth()).await;
-    let writer = world.key("reports:write").await;
-    let narrowed = world.key("reports:read reports:write").await;
-    let narrowed = world.token(&narrowed, Some("reports:write"));
+    let writer = world.key("reports:write").await.unwrap();
+    let narrowed = world.key("reports:read reports:write").await.unwrap();
+    let narrowed = world.token(&narrowed, Some("reports:write")).unwrap();
     for headers in [
         vec![("x-api-key", writer.key.expose_secret().to_owned())],
         vec![("authorization", bearer(&narrowed))],
@@ -299,14 +334,15 @@ async fn a_missing_scope_is_403_naming_the_scope() {
 
 #[actix_web::test]
 async fn a_rate_limited_key_is_429_with_retry_after() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let app = reports_app(world.auth()).await;
     let key = world
         .create(
             NewKey::new("acme", "reports:read".parse().unwrap())
                 .rate_limit(RateLimit::new(1, Duration::minutes(1)).unwrap()),
         )
-        .await;
+        .await
+        .unwrap();
     let headers = [("x-api-key", key.key.expose_secret())];
     assert_eq!(get(&app, &headers).await.status, 200);
     let reply = get(&app, &headers).await;
@@ -317,16 +353,18 @@ async fn a_rate_limited_key_is_429_with_retry_after() {
 
 #[actix_web::test]
 async fn used_up_credits_are_429_or_the_configured_status() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let key = world
         .create(NewKey::new("acme", "reports:read".parse().unwrap()).credits(Credits::new(1)))
-        .await;
+        .await
+        .unwrap();
     let refilled = world
         .create(
             NewKey::new("acme", "reports:read".parse().unwrap())
                 .credits(Credits::refilled(1, Duration::hours(1), common::START).unwrap()),
         )
-        .await;
+        .await
+        .unwrap();
     let metered = reports_app(world.auth()).await;
     let headers = [("x-api-key", key.key.expose_secret())];
     assert_eq!(get(&metered, &headers).await.status, 200);
@@ -366,9 +404,9 @@ async fn used_up_credits_are_429_or_the_configured_status() {
 
 #[actix_web::test]
 async fn a_store_outage_is_503_and_never_401_or_a_pass() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let app = reports_app(world.auth()).await;
-    let key = world.key("reports:read").await;
+    let key = world.key("reports:read").await.unwrap();
     let headers = [("x-api-key", key.key.expose_secret())];
     world.store.set_down(true);
     get(&app, &headers).await.assert_refusal(
@@ -384,7 +422,7 @@ async fn a_store_outage_is_503_and_never_401_or_a_pass() {
 
 #[actix_web::test]
 async fn an_error_hook_replaces_the_body_and_keeps_status_and_headers() {
-    let world = World::new();
+    let world = World::new().unwrap();
     let auth = world.auth().error_body(|face| {
         ErrorBody::new(
             "text/plain; charset=utf-8",
@@ -404,7 +442,7 @@ async fn an_error_hook_replaces_the_body_and_keeps_status_and_headers() {
     );
     assert_eq!(reply.body, "refused: 401 authentication is required");
 
-    let writer = world.key("reports:write").await;
+    let writer = world.key("reports:write").await.unwrap();
     let reply = get(&app, &[("x-api-key", writer.key.expose_secret())]).await;
     assert_eq!(reply.status, 403);
     assert_eq!(

@@ -104,6 +104,8 @@ mod secret;
 mod serde_time;
 mod store;
 mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 pub mod verify;
 

@@ -9,7 +9,7 @@ use credential_actix::{Authenticated, OAuthRoutes};
 use credential_core::key::CreatedKey;
 use serde_json::Value;
 
-use super::{Reply, SwitchStore, World};
+use super::{Reply, SwitchStore, World, WorldExt};
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
 pub const BASIC_CHALLENGE: &str = r#"Basic realm="reports""#;
@@ -92,7 +92,7 @@ pub fn text<'a>(body: &'a Value, name: &str) -> &'a str {
 /// callers accepted by the world's middleware; plus a protected
 /// `/whoami`.
 pub fn routes(world: &World) -> OAuthRoutes<SwitchStore> {
-    OAuthRoutes::new(world.endpoints(), world.faces())
+    OAuthRoutes::new(world.endpoints().unwrap(), world.faces().unwrap())
         .require_for_introspection("tokens:introspect")
         .unwrap()
         .accept_callers(&world.auth())

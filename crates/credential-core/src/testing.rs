@@ -1,0 +1,457 @@
+//! Fixtures for testing code built on this crate, behind the `testing`
+//! feature: keys and tokens on a manual clock over a key store that can be
+//! taken down, a verifier that counts its calls, and the rejection table
+//! as cases any HTTP adapter can replay.
+//!
+//! Adapters replay [`World::rejection_cases`] through their middleware and
+//! compare each response with the case's expected [`Answer`]; every adapter
+//! that passes answers every refusal byte for byte alike.
+//!
+//! Nothing here is meant for production: the fixtures unwrap nothing, but
+//! they hold test keys in memory and read a manual clock.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use time::{Duration, OffsetDateTime};
+
+use crate::clock::ManualClock;
+use crate::dispatch::CredentialVerifier;
+use crate::key::{
+    CreatedKey, CreditSpend, Credits, KeyFormat, KeyHash, KeyId, KeyManager, KeyRecord, KeyStore,
+    KeyUpdate, MemoryKeyStore, NewKey, Pepper, Peppers,
+};
+use crate::oauth::OAuthEndpoints;
+use crate::ratelimit::RateLimit;
+use crate::rejection::{FaceConfig, Reason, Rejection};
+use crate::render::{Answer, Renderer};
+use crate::scope::{Requirement, ScopeSet};
+use crate::store::StoreError;
+use crate::token::jose::{Algorithm, SigningKey};
+use crate::token::{
+    KeyRing, MemoryRefreshStore, MemoryRevocationStore, Refresher, TokenIssuer, TokenVerifier,
+    Validation,
+};
+use crate::verify::{Verification, Verifier};
+
+/// The fixtures' starting time: 2030-01-01 12:00 UTC.
+pub const START: OffsetDateTime = match OffsetDateTime::from_unix_timestamp(1_893_499_200) {
+    Ok(at) => at,
+    Err(_) => OffsetDateTime::UNIX_EPOCH,
+};
+/// The issuer of the fixtures' access tokens.
+pub const ISSUER: &str = "https://api.example";
+/// The realm of the fixtures' refusals.
+pub const REALM: &str = "reports";
+/// The prefix of the fixtures' API keys.
+pub const PREFIX: &str = "sk_test";
+/// The scope the routes of [`World::rejection_cases`] require.
+pub const REQUIRED: &str = "reports:read";
+
+/// Why a fixture could not be set up: a bug in the fixture or the code
+/// under test, reported rather than panicked.
+pub type SetupError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A memory key store that a test can take down, to see requests fail
+/// closed.
+#[derive(Debug, Default)]
+pub struct SwitchStore {
+    inner: MemoryKeyStore,
+    down: AtomicBool,
+}
+
+impl SwitchStore {
+    /// Takes the store down (every call fails as unavailable) or back up.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    fn up(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::unavailable("connection refused"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl KeyStore for SwitchStore {
+    async fn insert(&self, record: KeyRecord) -> Result<(), StoreError> {
+        self.up()?;
+        self.inner.insert(record).await
+    }
+
+    async fn get(&self, id: &KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError> {
+        self.up()?;
+        self.inner.get(id).await
+    }
+
+    async fn list_by_subject(&self, subject: &str) -> Result<Vec<Arc<KeyRecord>>, StoreError> {
+        self.up()?;
+        self.inner.list_by_subject(subject).await
+    }
+
+    async fn update(&self, id: &KeyId, update: KeyUpdate) -> Result<Arc<KeyRecord>, StoreError> {
+        self.up()?;
+        self.inner.update(id, update).await
+    }
+
+    async fn roll(
+        &self,
+        old: &KeyId,
+        grace_until: OffsetDateTime,
+        new: KeyRecord,
+    ) -> Result<(), StoreError> {
+        self.up()?;
+        self.inner.roll(old, grace_until, new).await
+    }
+
+    async fn upgrade_hash(
+        &self,
+        id: &KeyId,
+        expected: &KeyHash,
+        new: KeyHash,
+    ) -> Result<bool, StoreError> {
+        self.up()?;
+        self.inner.upgrade_hash(id, expected, new).await
+    }
+
+    async fn record_use(&self, id: &KeyId, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.up()?;
+        self.inner.record_use(id, at).await
+    }
+
+    async fn spend_credit(
+        &self,
+        id: &KeyId,
+        now: OffsetDateTime,
+    ) -> Result<CreditSpend, StoreError> {
+        self.up()?;
+        self.inner.spend_credit(id, now).await
+    }
+}
+
+/// A verifier that counts its calls, in front of another.
+#[derive(Debug)]
+pub struct Counting<V> {
+    /// The verifier that answers.
+    pub inner: V,
+    /// How many times `verify` was called.
+    pub calls: Arc<AtomicUsize>,
+}
+
+impl<V> Counting<V> {
+    /// Counts the calls to `inner`.
+    pub fn new(inner: V) -> Self {
+        Self {
+            inner,
+            calls: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// How many times `verify` was called so far.
+    pub fn count(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl<V: Verifier> Verifier for Counting<V> {
+    fn verify<'a>(
+        &'a self,
+        credential: &'a str,
+        required: Option<&'a Requirement>,
+    ) -> Verification<'a> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.verify(credential, required)
+    }
+}
+
+/// Keys, EdDSA access tokens and refresh tokens on one manual clock,
+/// starting at [`START`].
+#[derive(Debug)]
+pub struct World {
+    /// The clock every component reads.
+    pub clock: ManualClock,
+    /// The key store, which can be taken down.
+    pub store: Arc<SwitchStore>,
+    /// Keys with prefix [`PREFIX`], revoking their tokens on revocation.
+    pub manager: KeyManager<SwitchStore>,
+    /// The signing keys (`k1`, EdDSA).
+    pub ring: KeyRing,
+    /// Mints access tokens of issuer [`ISSUER`].
+    pub issuer: TokenIssuer,
+    /// Verifies them, against [`revocations`](Self::revocations).
+    pub tokens: TokenVerifier,
+    /// Revoked tokens.
+    pub revocations: Arc<MemoryRevocationStore>,
+}
+
+impl World {
+    /// A fresh world at [`START`].
+    ///
+    /// # Errors
+    ///
+    /// When a fixture cannot be built, which is a bug.
+    pub fn new() -> Result<Self, SetupError> {
+        let clock = ManualClock::new(START);
+        let shared_clock = Arc::new(clock.clone());
+        let store = Arc::new(SwitchStore::default());
+        let revocations = Arc::new(MemoryRevocationStore::new());
+        let manager = KeyManager::new(
+            Arc::clone(&store),
+            KeyFormat::new(PREFIX)?,
+            Peppers::new(Pepper::generate(1)?),
+        )
+        .with_clock(shared_clock.clone())
+        .with_token_revocation(revocations.clone(), Duration::minutes(15));
+        let ring = KeyRing::new();
+        ring.add_signing_key("k1", SigningKey::generate(Algorithm::EdDSA)?)?;
+        let issuer = TokenIssuer::new(ring.clone(), ISSUER).with_clock(shared_clock.clone());
+        let tokens = TokenVerifier::new(ring.clone(), Validation::new(ISSUER))
+            .with_revocations(revocations.clone())
+            .with_clock(shared_clock);
+        Ok(Self {
+            clock,
+            store,
+            manager,
+            ring,
+            issuer,
+            tokens,
+            revocations,
+        })
+    }
+
+    /// A key of subject `acme` with `scopes`.
+    ///
+    /// # Errors
+    ///
+    /// When the scopes do not parse or the store is down.
+    pub async fn key(&self, scopes: &str) -> Result<CreatedKey, SetupError> {
+        self.create(NewKey::new("acme", scopes.parse()?)).await
+    }
+
+    /// A key as `new` describes it.
+    ///
+    /// # Errors
+    ///
+    /// When the store is down.
+    pub async fn create(&self, new: NewKey) -> Result<CreatedKey, SetupError> {
+        Ok(self.manager.create(new).await?)
+    }
+
+    /// An access token for `key`, narrowed to `scopes` when given.
+    ///
+    /// # Errors
+    ///
+    /// When the scopes do not parse or are not the key's.
+    pub fn token(&self, key: &CreatedKey, scopes: Option<&str>) -> Result<String, SetupError> {
+        let scopes: Option<ScopeSet> = scopes.map(str::parse).transpose()?;
+        let issued = self.issuer.mint_for_key(&key.record, scopes.as_ref())?;
+        Ok(issued.token.expose_secret().to_owned())
+    }
+
+    /// Keys and tokens through one verifier.
+    pub fn verifier(&self) -> CredentialVerifier<SwitchStore> {
+        CredentialVerifier::new(self.manager.verifier(), self.tokens.clone())
+    }
+
+    /// A refresher (prefix `rt_test`) with the given reuse grace.
+    ///
+    /// # Errors
+    ///
+    /// When a fixture cannot be built, which is a bug.
+    pub fn refresher(&self, grace: Duration) -> Result<Refresher, SetupError> {
+        let keys: Arc<dyn KeyStore> = self.store.clone();
+        Ok(Refresher::new(
+            Arc::new(MemoryRefreshStore::new()),
+            keys,
+            KeyFormat::new("rt_test")?,
+            self.manager.format(),
+            Arc::new(Peppers::new(Pepper::generate(1)?)),
+        )?
+        .with_reuse_grace(grace)
+        .with_revocations(self.revocations.clone())
+        .with_clock(Arc::new(self.clock.clone())))
+    }
+
+    /// The OAuth endpoints, with a refresher of 5 s reuse grace.
+    ///
+    /// # Errors
+    ///
+    /// When a fixture cannot be built, which is a bug.
+    pub fn endpoints(&self) -> Result<OAuthEndpoints<SwitchStore>, SetupError> {
+        Ok(OAuthEndpoints::new(
+            self.manager.verifier(),
+            self.issuer.clone(),
+            self.tokens.clone(),
+        )
+        .with_refresher(self.refresher(Duration::seconds(5))?)
+        .with_clock(Arc::new(self.clock.clone())))
+    }
+
+    /// Realm [`REALM`], credits refused with 429.
+    ///
+    /// # Errors
+    ///
+    /// Never: the realm is a valid one.
+    pub fn faces(&self) -> Result<FaceConfig, SetupError> {
+        Ok(FaceConfig::new(REALM)?)
+    }
+
+    /// Every row of the rejection table, as requests to a route that
+    /// requires [`REQUIRED`] behind middleware over
+    /// [`verifier`](Self::verifier) with realm [`REALM`], and the answer
+    /// each must get. Keys and tokens are created here; rate-limited and
+    /// metered keys have already spent what they had.
+    ///
+    /// # Errors
+    ///
+    /// When a fixture cannot be built, which is a bug.
+    pub async fn rejection_cases(&self) -> Result<Vec<RejectionCase>, SetupError> {
+        let renderer = Renderer::new(self.faces()?);
+        let answer = |rejection: Rejection| renderer.render(&rejection);
+        let invalid = || answer(Rejection::new(Reason::Revoked));
+        let bearer = |credential: &str| ("authorization", format!("Bearer {credential}"));
+        let key = |created: &CreatedKey| ("x-api-key", created.key.expose_secret().to_owned());
+
+        let live = self.key(REQUIRED).await?;
+        let writer = self.key("reports:write").await?;
+        let revoked = self.key(REQUIRED).await?;
+        self.manager.revoke(&revoked.record.id).await?;
+        let disabled = self.key(REQUIRED).await?;
+        self.manager.disable(&disabled.record.id).await?;
+        let unknown = {
+            let other = KeyManager::new(
+                Arc::new(MemoryKeyStore::new()),
+                KeyFormat::new(PREFIX)?,
+                Peppers::new(Pepper::generate(1)?),
+            );
+            other.create(NewKey::new("acme", REQUIRED.parse()?)).await?
+        };
+        let forged = {
+            let ring = KeyRing::new();
+            ring.add_signing_key("k1", SigningKey::generate(Algorithm::EdDSA)?)?;
+            let issued = TokenIssuer::new(ring, ISSUER).mint_for_key(&live.record, None)?;
+            issued.token.expose_secret().to_owned()
+        };
+        let expired_token = {
+            let past = ManualClock::new(START - Duration::hours(2));
+            let issuer = self.issuer.clone().with_clock(Arc::new(past));
+            issuer
+                .mint_for_key(&live.record, None)?
+                .token
+                .expose_secret()
+                .to_owned()
+        };
+        let limited = self
+            .create(
+                NewKey::new("acme", REQUIRED.parse()?)
+                    .rate_limit(RateLimit::new(1, Duration::minutes(1))?),
+            )
+            .await?;
+        let metered = self
+            .create(NewKey::new("acme", REQUIRED.parse()?).credits(Credits::new(1)))
+            .await?;
+        let required = Requirement::parse(REQUIRED)?;
+        for spent in [&limited, &metered] {
+            self.verifier()
+                .verify(spent.key.expose_secret(), Some(&required))
+                .await?;
+        }
+        let narrowed = self.token(
+            &self.key("reports:read reports:write").await?,
+            Some("reports:write"),
+        )?;
+
+        let case = |name, headers: Vec<(&'static str, String)>, expected| RejectionCase {
+            name,
+            headers,
+            store_down: false,
+            expected,
+        };
+        Ok(vec![
+            case(
+                "no credential",
+                vec![],
+                answer(Rejection::new(Reason::Missing)),
+            ),
+            case(
+                "two credentials",
+                vec![key(&live), bearer(&self.token(&live, None)?)],
+                answer(Rejection::new(Reason::Malformed)),
+            ),
+            case(
+                "a bearer token outside RFC 6750's syntax",
+                vec![("authorization", "Bearer a b".to_owned())],
+                answer(Rejection::new(Reason::Malformed)),
+            ),
+            case("an unknown key", vec![key(&unknown)], invalid()),
+            case("a revoked key", vec![key(&revoked)], invalid()),
+            case("a disabled key", vec![key(&disabled)], invalid()),
+            case(
+                "a key with a bad checksum",
+                vec![("x-api-key", tamper(live.key.expose_secret()))],
+                invalid(),
+            ),
+            case(
+                "a token with a bad signature",
+                vec![bearer(&forged)],
+                invalid(),
+            ),
+            case("an expired token", vec![bearer(&expired_token)], invalid()),
+            case(
+                "a key without the scope",
+                vec![key(&writer)],
+                answer(Rejection::insufficient_scope(REQUIRED.parse()?)),
+            ),
+            case(
+                "a token narrowed to another scope",
+                vec![bearer(&narrowed)],
+                answer(Rejection::insufficient_scope(REQUIRED.parse()?)),
+            ),
+            case(
+                "a rate-limited key",
+                vec![key(&limited)],
+                answer(Rejection::rate_limited(std::time::Duration::from_secs(60))),
+            ),
+            case(
+                "a key whose credits are used up",
+                vec![key(&metered)],
+                answer(Rejection::credits_exhausted(None)),
+            ),
+            RejectionCase {
+                name: "a store outage",
+                headers: vec![key(&live)],
+                store_down: true,
+                expected: answer(Rejection::new(Reason::StoreUnavailable)),
+            },
+        ])
+    }
+}
+
+/// A well-formed key with one character of its secret changed: its
+/// checksum no longer matches.
+fn tamper(key: &str) -> String {
+    let mut bytes = key.as_bytes().to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last = if *last == b'A' { b'B' } else { b'A' };
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// One row of the rejection table: a request (its extra headers, and
+/// whether the key store is down while it is served) and the answer it
+/// must get.
+#[derive(Debug, Clone)]
+pub struct RejectionCase {
+    /// What the case shows.
+    pub name: &'static str,
+    /// Headers to send, besides what the client adds.
+    pub headers: Vec<(&'static str, String)>,
+    /// Whether [`World::store`] is down while the request is served.
+    pub store_down: bool,
+    /// The status, headers and body the response must have.
+    pub expected: Answer,
+}
