@@ -239,3 +239,21 @@ fn bad_settings_fail_when_the_layer_is_built() {
         credential_core::extract::CredentialSources::default().with_api_key_header("bad header");
     assert!(layer(&world).sources(sources).is_err());
 }
+
+#[test]
+fn the_layer_is_cheap_to_clone_and_its_futures_are_send() {
+    fn send_sync_clone<T: Send + Sync + Clone>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    let world = World::new().unwrap();
+    let layer = layer(&world);
+    send_sync_clone(&layer);
+    // One `Arc` inside.
+    assert_eq!(size_of::<CredentialLayer>(), size_of::<usize>());
+    let mut service = layer.layer(hello());
+    send_sync_clone(&service);
+    let future = tower::Service::call(
+        &mut service,
+        Request::get("/").body(Full::new(Bytes::new())).unwrap(),
+    );
+    send(&future);
+}
