@@ -1,16 +1,14 @@
-//! The framework side of the endpoints: reading a form body within core's
-//! limit, the `Authorization` header as core takes it, and copying core's
-//! [`OAuthResponse`] into an actix-web response.
+//! The framework side of the endpoints: the head's values for core's
+//! checks, a form body read within core's limit, and core's
+//! [`OAuthResponse`] copied into an actix-web response.
 
-use std::borrow::Cow;
 use std::future::poll_fn;
 use std::pin::Pin;
 
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use credential_core::oauth::{
-    MAX_FORM_LEN, OAuthError, OAuthErrorCode, OAuthResponse, require_form_content_type,
-};
+use credential_core::key::KeyStore;
+use credential_core::oauth::{FormHead, MAX_FORM_LEN, OAuthFront, OAuthResponse};
 use futures_core::Stream;
 use zeroize::Zeroizing;
 
@@ -19,50 +17,25 @@ use crate::rejection::http_response;
 /// A form body, wiped on drop: it may hold a client secret or a token.
 pub(super) type FormBody = Zeroizing<Vec<u8>>;
 
-/// What a handler gets from a request before any endpoint logic runs.
-pub(super) struct FormRequest {
-    pub(super) body: FormBody,
-    pub(super) authorization: Option<String>,
-}
-
-/// Checks the content type, reads the body and takes the `Authorization`
-/// header; an early refusal is returned as the response to send.
-pub(super) async fn read_form(
+/// Checks the head with core and reads the body; an early refusal is
+/// returned as the response to send.
+pub(super) async fn read_form<S: KeyStore + ?Sized>(
+    front: &OAuthFront<S>,
     req: &HttpRequest,
     payload: web::Payload,
-    realm: &str,
-) -> Result<Result<FormRequest, HttpResponse>, actix_web::Error> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok());
-    if let Err(error) = require_form_content_type(content_type) {
-        return Ok(Err(render(error.to_response(realm))));
-    }
-    let authorization = match authorization(req.headers()) {
-        Ok(authorization) => authorization.map(Cow::into_owned),
-        Err(error) => return Ok(Err(render(error.to_response(realm)))),
+) -> Result<Result<(FormHead, FormBody), HttpResponse>, actix_web::Error> {
+    let headers = req.headers();
+    let content_type = headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes());
+    let authorization: Vec<&[u8]> = headers
+        .get_all(header::AUTHORIZATION)
+        .map(|value| value.as_bytes())
+        .collect();
+    let head = match front.check_head(content_type, &authorization) {
+        Ok(head) => head,
+        Err(refused) => return Ok(Err(render(refused))),
     };
     let body = read_limited(payload).await?;
-    Ok(Ok(FormRequest {
-        body,
-        authorization,
-    }))
-}
-
-/// The `Authorization` header as text. Bytes that are not visible ASCII
-/// are replaced rather than dropped, so core still sees a header was sent
-/// and refuses it as malformed client credentials; a repeated header is a
-/// malformed request.
-fn authorization(headers: &HeaderMap) -> Result<Option<Cow<'_, str>>, OAuthError> {
-    let mut values = headers.get_all(header::AUTHORIZATION);
-    let Some(first) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(OAuthError::new(OAuthErrorCode::InvalidRequest));
-    }
-    Ok(Some(String::from_utf8_lossy(first.as_bytes())))
+    Ok(Ok((head, body)))
 }
 
 /// Reads at most one byte more than core's limit, so that an oversized

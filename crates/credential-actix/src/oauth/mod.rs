@@ -9,30 +9,17 @@
 mod http;
 
 use std::fmt;
-use std::sync::Arc;
 
-use actix_web::http::header::ContentType;
-use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, Route, web};
+use actix_web::{HttpMessage as _, HttpRequest, Route, web};
+use credential_core::guard::ConfigError;
 use credential_core::key::KeyStore;
-use credential_core::oauth::OAuthEndpoints;
-use credential_core::scope::Requirement;
+use credential_core::oauth::{OAuthEndpoints, OAuthFront};
 use credential_core::{FaceConfig, Principal};
 
-use self::http::{FormRequest, read_form, render};
+use self::http::{read_form, render};
 use crate::auth::CredentialAuth;
-use credential_core::guard::ConfigError;
-use credential_core::render::Renderer;
 
-use crate::rejection::respond;
-
-/// Where [`OAuthRoutes::configure`] mounts the token endpoint.
-pub const TOKEN_PATH: &str = "/oauth/token";
-/// Where [`OAuthRoutes::configure`] mounts the introspection endpoint.
-pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
-/// Where [`OAuthRoutes::configure`] mounts the revocation endpoint.
-pub const REVOCATION_PATH: &str = "/oauth/revoke";
-/// Where [`OAuthRoutes::configure`] mounts the JWKS document.
-pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+pub use credential_core::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH};
 
 /// The OAuth 2.0 endpoints of [`OAuthEndpoints`] as ready-made actix-web
 /// routes.
@@ -100,18 +87,8 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct OAuthRoutes<S: ?Sized> {
-    endpoints: Arc<OAuthEndpoints<S>>,
-    renderer: Renderer,
-    introspection: Option<Requirement>,
-    revocation: Option<Requirement>,
+    front: OAuthFront<S>,
     callers: Option<CredentialAuth>,
-}
-
-/// What one route's handler holds.
-struct State<S: ?Sized> {
-    endpoints: Arc<OAuthEndpoints<S>>,
-    renderer: Renderer,
-    requirement: Option<Requirement>,
 }
 
 impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
@@ -119,10 +96,7 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
     /// realm.
     pub fn new(endpoints: OAuthEndpoints<S>, faces: FaceConfig) -> Self {
         Self {
-            endpoints: Arc::new(endpoints.with_faces(faces.clone())),
-            renderer: Renderer::new(faces),
-            introspection: None,
-            revocation: None,
+            front: OAuthFront::new(endpoints, faces),
             callers: None,
         }
     }
@@ -134,19 +108,18 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
     ///
     /// [`ConfigError::Scope`] when the expression does not parse.
     pub fn require_for_introspection(mut self, expression: &str) -> Result<Self, ConfigError> {
-        self.introspection = Some(Requirement::parse(expression)?);
+        self.front = self.front.require_for_introspection(expression)?;
         Ok(self)
     }
 
     /// Requires the scope expression `expression` of every revocation
-    /// caller. Without one, any authenticated caller may revoke the tokens
-    /// of its own subject, which is what RFC 7009 expects.
+    /// caller; see [`OAuthFront::require_for_revocation`].
     ///
     /// # Errors
     ///
     /// [`ConfigError::Scope`] when the expression does not parse.
     pub fn require_for_revocation(mut self, expression: &str) -> Result<Self, ConfigError> {
-        self.revocation = Some(Requirement::parse(expression)?);
+        self.front = self.front.require_for_revocation(expression)?;
         Ok(self)
     }
 
@@ -161,40 +134,59 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
 
     /// The token endpoint, `POST`.
     pub fn token(&self) -> Route {
-        let state = self.state(None);
+        let front = self.front.clone();
         web::post().to(move |req: HttpRequest, payload: web::Payload| {
-            token(Arc::clone(&state), req, payload)
+            let front = front.clone();
+            async move {
+                let (head, body) = match read_form(&front, &req, payload).await? {
+                    Ok(form) => form,
+                    Err(refused) => return Ok(refused),
+                };
+                Ok::<_, actix_web::Error>(render(front.token(&head, &body).await))
+            }
         })
     }
 
     /// The introspection endpoint, `POST`.
     pub fn introspect(&self) -> Route {
-        let state = self.state(self.introspection.clone());
+        let front = self.front.clone();
         let route = web::post().to(move |req: HttpRequest, payload: web::Payload| {
-            introspect(Arc::clone(&state), req, payload)
+            let front = front.clone();
+            async move {
+                let (head, body) = match read_form(&front, &req, payload).await? {
+                    Ok(form) => form,
+                    Err(refused) => return Ok(refused),
+                };
+                let verified = req.extensions().get::<Principal>().cloned();
+                Ok::<_, actix_web::Error>(render(front.introspect(&head, &body, verified).await))
+            }
         });
         self.with_callers(route)
     }
 
     /// The revocation endpoint, `POST`.
     pub fn revoke(&self) -> Route {
-        let state = self.state(self.revocation.clone());
+        let front = self.front.clone();
         let route = web::post().to(move |req: HttpRequest, payload: web::Payload| {
-            revoke(Arc::clone(&state), req, payload)
+            let front = front.clone();
+            async move {
+                let (head, body) = match read_form(&front, &req, payload).await? {
+                    Ok(form) => form,
+                    Err(refused) => return Ok(refused),
+                };
+                let verified = req.extensions().get::<Principal>().cloned();
+                Ok::<_, actix_web::Error>(render(front.revoke(&head, &body, verified).await))
+            }
         });
         self.with_callers(route)
     }
 
     /// The JWKS document, `GET`.
     pub fn jwks(&self) -> Route {
-        let endpoints = Arc::clone(&self.endpoints);
+        let front = self.front.clone();
         web::get().to(move || {
-            let document = endpoints.jwks();
-            async move {
-                HttpResponse::Ok()
-                    .insert_header(ContentType::json())
-                    .body(document)
-            }
+            let response = front.jwks();
+            async move { render(response) }
         })
     }
 
@@ -209,14 +201,6 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
             .service(web::resource(JWKS_PATH).route(self.jwks()));
     }
 
-    fn state(&self, requirement: Option<Requirement>) -> Arc<State<S>> {
-        Arc::new(State {
-            endpoints: Arc::clone(&self.endpoints),
-            renderer: self.renderer.clone(),
-            requirement,
-        })
-    }
-
     fn with_callers(&self, route: Route) -> Route {
         match &self.callers {
             Some(auth) => route.wrap(auth.clone()),
@@ -228,10 +212,7 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
 impl<S: ?Sized> Clone for OAuthRoutes<S> {
     fn clone(&self) -> Self {
         Self {
-            endpoints: Arc::clone(&self.endpoints),
-            renderer: self.renderer.clone(),
-            introspection: self.introspection.clone(),
-            revocation: self.revocation.clone(),
+            front: self.front.clone(),
             callers: self.callers.clone(),
         }
     }
@@ -240,84 +221,8 @@ impl<S: ?Sized> Clone for OAuthRoutes<S> {
 impl<S: ?Sized> fmt::Debug for OAuthRoutes<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OAuthRoutes")
-            .field("renderer", &self.renderer)
-            .field("introspection", &self.introspection)
-            .field("revocation", &self.revocation)
+            .field("front", &self.front)
             .field("callers", &self.callers)
             .finish_non_exhaustive()
     }
-}
-
-async fn token<S: KeyStore + ?Sized>(
-    state: Arc<State<S>>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, actix_web::Error> {
-    let form = match read_form(&req, payload, state.renderer.faces().realm()).await? {
-        Ok(form) => form,
-        Err(refused) => return Ok(refused),
-    };
-    let response = state
-        .endpoints
-        .token(&form.body, form.authorization.as_deref())
-        .await;
-    Ok(render(response))
-}
-
-async fn introspect<S: KeyStore + ?Sized>(
-    state: Arc<State<S>>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, actix_web::Error> {
-    let (form, caller) = match authorized_caller(&state, &req, payload).await? {
-        Ok(found) => found,
-        Err(refused) => return Ok(refused),
-    };
-    Ok(render(
-        state.endpoints.introspect(&form.body, &caller).await,
-    ))
-}
-
-async fn revoke<S: KeyStore + ?Sized>(
-    state: Arc<State<S>>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, actix_web::Error> {
-    let (form, caller) = match authorized_caller(&state, &req, payload).await? {
-        Ok(found) => found,
-        Err(refused) => return Ok(refused),
-    };
-    Ok(render(state.endpoints.revoke(&form.body, &caller).await))
-}
-
-/// Reads the form and finds the caller: the principal a middleware
-/// verified, or else the client authenticated from the request (Basic or
-/// form); then checks the route's requirement.
-async fn authorized_caller<S: KeyStore + ?Sized>(
-    state: &State<S>,
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<Result<(FormRequest, Principal), HttpResponse>, actix_web::Error> {
-    let form = match read_form(req, payload, state.renderer.faces().realm()).await? {
-        Ok(form) => form,
-        Err(refused) => return Ok(Err(refused)),
-    };
-    let verified = req.extensions().get::<Principal>().cloned();
-    let caller = match verified {
-        Some(principal) => principal,
-        None => match state
-            .endpoints
-            .client_principal(&form.body, form.authorization.as_deref())
-            .await
-        {
-            Ok(principal) => principal,
-            Err(refused) => return Ok(Err(render(refused))),
-        },
-    };
-    if let Some(required) = &state.requirement
-        && let Err(rejection) = caller.require(required)
-    {
-        return Ok(Err(respond(state.renderer.render(&rejection))));
-    }
-    Ok(Ok((form, caller)))
 }

@@ -70,6 +70,10 @@ impl OAuthResponse {
         self.headers.push((name, value));
     }
 
+    pub(crate) fn set_body(&mut self, body: String) {
+        self.body = Zeroizing::new(body);
+    }
+
     /// The HTTP status code.
     pub fn status(&self) -> u16 {
         self.status
@@ -98,6 +102,19 @@ impl fmt::Debug for OAuthResponse {
             .field("headers", &self.headers)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .finish()
+    }
+}
+
+/// A refusal rendered by a [`Renderer`](crate::render::Renderer), sent as
+/// an OAuth endpoint's answer: the same status, headers and body.
+impl From<crate::render::Answer> for OAuthResponse {
+    fn from(answer: crate::render::Answer) -> Self {
+        let (status, headers) = (answer.status(), answer.headers().to_vec());
+        Self {
+            status,
+            headers,
+            body: Zeroizing::new(answer.into_body()),
+        }
     }
 }
 
