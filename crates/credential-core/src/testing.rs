@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use time::{Duration, OffsetDateTime};
 
 use crate::clock::ManualClock;
@@ -22,7 +24,7 @@ use crate::key::{
     CreatedKey, CreditSpend, Credits, KeyFormat, KeyHash, KeyId, KeyManager, KeyRecord, KeyStore,
     KeyUpdate, MemoryKeyStore, NewKey, Pepper, Peppers,
 };
-use crate::oauth::OAuthEndpoints;
+use crate::oauth::{OAuthEndpoints, OAuthFront};
 use crate::ratelimit::RateLimit;
 use crate::rejection::{FaceConfig, Reason, Rejection};
 use crate::render::{Answer, Renderer};
@@ -428,6 +430,432 @@ impl World {
                 expected: answer(Rejection::new(Reason::StoreUnavailable)),
             },
         ])
+    }
+}
+
+impl World {
+    /// The OAuth front the OAuth cases run against: the world's endpoints,
+    /// realm [`REALM`], introspection requiring `tokens:introspect`.
+    ///
+    /// # Errors
+    ///
+    /// When a fixture cannot be built, which is a bug.
+    pub fn oauth_front(&self) -> Result<OAuthFront<SwitchStore>, SetupError> {
+        Ok(OAuthFront::new(self.endpoints()?, self.faces()?)
+            .require_for_introspection("tokens:introspect")?)
+    }
+
+    /// Each OAuth endpoint's success and the errors it can return, as
+    /// requests to an adapter serving `front` at the default paths, with
+    /// introspection and revocation callers also accepted by middleware
+    /// over [`verifier`](Self::verifier) (realm [`REALM`]). Refresh tokens
+    /// are obtained from `front` here, so the adapter must serve this very
+    /// front.
+    ///
+    /// # Errors
+    ///
+    /// When a fixture cannot be built, which is a bug.
+    pub async fn oauth_cases(
+        &self,
+        front: &OAuthFront<SwitchStore>,
+    ) -> Result<Vec<OAuthCase>, SetupError> {
+        use crate::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH};
+
+        let client = self.key("reports:read").await?;
+        let other = self.key("reports:read").await?;
+        let introspector = self.key("tokens:introspect").await?;
+        let id = client.record.id.as_str().to_owned();
+        let secret = client.key.expose_secret().to_owned();
+        let basic = |id: &str, secret: &str| {
+            let pair = format!("{}:{}", form_encode(id), form_encode(secret));
+            (
+                "authorization",
+                format!("Basic {}", STANDARD.encode(pair.as_bytes())),
+            )
+        };
+        let form_type = (
+            "content-type",
+            "application/x-www-form-urlencoded".to_owned(),
+        );
+        let client_basic = basic(&id, &secret).1;
+        let head = front
+            .check_head(
+                Some(b"application/x-www-form-urlencoded"),
+                &[client_basic.as_bytes()],
+            )
+            .map_err(|refused| format!("head refused: {}", refused.body()))?;
+        let granted = front
+            .token(&head, b"grant_type=client_credentials&scope=reports%3Aread")
+            .await;
+        let refresh = serde_json::from_str::<serde_json::Value>(granted.body())?
+            .get("refresh_token")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .ok_or("the token endpoint gave no refresh token")?;
+        let access = self.token(&client, None)?;
+        let challenge = Some(format!(r#"Basic realm="{REALM}""#));
+        let bearer = |key: &CreatedKey| {
+            (
+                "authorization",
+                format!("Bearer {}", key.key.expose_secret()),
+            )
+        };
+
+        let post =
+            |name, path, headers: Vec<(&'static str, String)>, body: String, expected| OAuthCase {
+                name,
+                method: "POST",
+                path,
+                headers,
+                body,
+                expected,
+            };
+        let error =
+            |status, code, challenge: Option<String>| Expected::error(status, code, challenge);
+        Ok(vec![
+            post(
+                "client_credentials with Basic",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                "grant_type=client_credentials".into(),
+                Expected::json(200, &[("token_type", "Bearer"), ("scope", "reports:read")]),
+            ),
+            post(
+                "client_credentials with the form",
+                TOKEN_PATH,
+                vec![form_type.clone()],
+                format!(
+                    "grant_type=client_credentials&client_id={id}&client_secret={}",
+                    form_encode(&secret)
+                ),
+                Expected::json(200, &[("token_type", "Bearer")]),
+            ),
+            post(
+                "refresh_token",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                format!(
+                    "grant_type=refresh_token&refresh_token={}",
+                    form_encode(&refresh)
+                ),
+                Expected::json(200, &[("token_type", "Bearer")]),
+            ),
+            post(
+                "a JSON body",
+                TOKEN_PATH,
+                vec![
+                    ("content-type", "application/json".to_owned()),
+                    basic(&id, &secret),
+                ],
+                r#"{"grant_type":"client_credentials"}"#.into(),
+                error(400, "invalid_request", None),
+            ),
+            post(
+                "no grant_type",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                "scope=reports%3Aread".into(),
+                error(400, "invalid_request", None),
+            ),
+            post(
+                "Authorization sent twice",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, &secret), basic(&id, &secret)],
+                "grant_type=client_credentials".into(),
+                error(400, "invalid_request", None),
+            ),
+            post(
+                "a body over the limit",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                format!(
+                    "grant_type=client_credentials&pad={}",
+                    "a".repeat(64 * 1024)
+                ),
+                error(400, "invalid_request", None),
+            ),
+            post(
+                "a wrong secret with Basic",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, other.key.expose_secret())],
+                "grant_type=client_credentials".into(),
+                error(401, "invalid_client", challenge.clone()),
+            ),
+            post(
+                "no client authentication",
+                TOKEN_PATH,
+                vec![form_type.clone()],
+                "grant_type=client_credentials".into(),
+                error(400, "invalid_client", None),
+            ),
+            post(
+                "an unsupported grant",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                "grant_type=password".into(),
+                error(400, "unsupported_grant_type", None),
+            ),
+            post(
+                "a scope beyond the key's",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                "grant_type=client_credentials&scope=admin".into(),
+                error(400, "invalid_scope", None),
+            ),
+            post(
+                "an unknown refresh token",
+                TOKEN_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                "grant_type=refresh_token&refresh_token=rt_test_nope".into(),
+                error(400, "invalid_grant", None),
+            ),
+            post(
+                "introspection by a caller with tokens:introspect",
+                INTROSPECTION_PATH,
+                vec![form_type.clone(), bearer(&introspector)],
+                format!("token={access}"),
+                Expected::json(200, &[("token_type", "Bearer")]).active(true),
+            ),
+            post(
+                "introspection of an unknown token",
+                INTROSPECTION_PATH,
+                vec![form_type.clone(), bearer(&introspector)],
+                "token=nope".into(),
+                Expected::json(200, &[]).active(false),
+            ),
+            post(
+                "introspection by a caller without tokens:introspect",
+                INTROSPECTION_PATH,
+                vec![form_type.clone(), bearer(&client)],
+                format!("token={access}"),
+                Expected::refusal(
+                    403,
+                    "insufficient_scope",
+                    format!(
+                        r#"Bearer realm="{REALM}", error="insufficient_scope", scope="tokens:introspect""#
+                    ),
+                ),
+            ),
+            post(
+                "introspection without caller credentials",
+                INTROSPECTION_PATH,
+                vec![form_type.clone()],
+                format!("token={access}"),
+                error(400, "invalid_client", None),
+            ),
+            post(
+                "introspection without a token",
+                INTROSPECTION_PATH,
+                vec![form_type.clone(), bearer(&introspector)],
+                String::new(),
+                error(400, "invalid_request", None),
+            ),
+            post(
+                "revocation by the client",
+                REVOCATION_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                format!("token={access}"),
+                Expected::empty(200),
+            ),
+            post(
+                "revocation without a token",
+                REVOCATION_PATH,
+                vec![form_type.clone(), basic(&id, &secret)],
+                String::new(),
+                error(400, "invalid_request", None),
+            ),
+            post(
+                "revocation with a wrong client secret",
+                REVOCATION_PATH,
+                vec![form_type.clone(), basic(other.record.id.as_str(), &secret)],
+                format!("token={access}"),
+                error(401, "invalid_client", challenge),
+            ),
+            OAuthCase {
+                name: "the JWKS document",
+                method: "GET",
+                path: JWKS_PATH,
+                headers: vec![],
+                body: String::new(),
+                expected: Expected::jwks(),
+            },
+        ])
+    }
+}
+
+/// `value` percent-encoded for a form or a Basic credential (RFC 6749
+/// §2.3.1).
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// One request to an OAuth endpoint and what its answer must show.
+#[derive(Debug, Clone)]
+pub struct OAuthCase {
+    /// What the case shows.
+    pub name: &'static str,
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The endpoint's default path.
+    pub path: &'static str,
+    /// Headers to send, repeated names included.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: String,
+    /// What the answer must show.
+    pub expected: Expected,
+}
+
+/// What an OAuth answer must show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// The status.
+    pub status: u16,
+    /// The `error` member, for an error.
+    pub error: Option<&'static str>,
+    /// The exact `WWW-Authenticate` header, or its absence.
+    pub challenge: Option<String>,
+    /// String members the JSON body must hold.
+    pub members: Vec<(&'static str, &'static str)>,
+    /// The `active` member of an introspection answer.
+    pub active: Option<bool>,
+    /// Whether `Cache-Control: no-store` and `Pragma: no-cache` are sent.
+    pub no_store: bool,
+    /// Whether the body is a JWK Set.
+    pub jwks: bool,
+}
+
+impl Expected {
+    fn json(status: u16, members: &[(&'static str, &'static str)]) -> Self {
+        Self {
+            status,
+            error: None,
+            challenge: None,
+            members: members.to_vec(),
+            active: None,
+            no_store: true,
+            jwks: false,
+        }
+    }
+
+    fn error(status: u16, code: &'static str, challenge: Option<String>) -> Self {
+        Self {
+            error: Some(code),
+            challenge,
+            ..Self::json(status, &[])
+        }
+    }
+
+    /// A refusal of the rejection table, rendered by the front.
+    fn refusal(status: u16, code: &'static str, challenge: String) -> Self {
+        Self {
+            error: Some(code),
+            challenge: Some(challenge),
+            no_store: false,
+            ..Self::json(status, &[])
+        }
+    }
+
+    /// An empty answer, such as revocation's 200.
+    fn empty(status: u16) -> Self {
+        Self {
+            no_store: false,
+            ..Self::json(status, &[])
+        }
+    }
+
+    fn jwks() -> Self {
+        Self {
+            no_store: false,
+            jwks: true,
+            ..Self::json(200, &[])
+        }
+    }
+
+    fn active(mut self, active: bool) -> Self {
+        self.active = Some(active);
+        self
+    }
+
+    /// Checks an answer's status, headers and body; `Err` says what
+    /// differs.
+    ///
+    /// # Errors
+    ///
+    /// A description of the first difference.
+    pub fn check(
+        &self,
+        status: u16,
+        header: &dyn Fn(&str) -> Vec<String>,
+        body: &str,
+    ) -> Result<(), String> {
+        let one = |name: &str| {
+            let values = header(name);
+            match values.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(Some(one.clone())),
+                _ => Err(format!("{name} sent {} times", values.len())),
+            }
+        };
+        if status != self.status {
+            return Err(format!("status {status}, expected {}: {body}", self.status));
+        }
+        let challenge = one("www-authenticate")?;
+        if challenge != self.challenge {
+            return Err(format!(
+                "www-authenticate {challenge:?}, expected {:?}",
+                self.challenge
+            ));
+        }
+        let no_store = one("cache-control")?.as_deref() == Some("no-store")
+            && one("pragma")?.as_deref() == Some("no-cache");
+        if no_store != self.no_store {
+            return Err(format!(
+                "no-store headers: {no_store}, expected {}",
+                self.no_store
+            ));
+        }
+        let is_json =
+            self.error.is_some() || !self.members.is_empty() || self.active.is_some() || self.jwks;
+        if !is_json {
+            return Ok(());
+        }
+        if one("content-type")?.as_deref() != Some("application/json") {
+            return Err(format!("content-type {:?}", header("content-type")));
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(body).map_err(|e| format!("not JSON ({e}): {body}"))?;
+        let text = |name: &str| json.get(name).and_then(serde_json::Value::as_str);
+        if let Some(code) = self.error
+            && text("error") != Some(code)
+        {
+            return Err(format!("error is not {code}: {body}"));
+        }
+        if let Some((name, value)) = self.members.iter().find(|(n, v)| text(n) != Some(*v)) {
+            return Err(format!("{name} is not {value}: {body}"));
+        }
+        if let Some(active) = self.active
+            && json.get("active").and_then(serde_json::Value::as_bool) != Some(active)
+        {
+            return Err(format!("active is not {active}: {body}"));
+        }
+        let keys = json
+            .get("keys")
+            .and_then(serde_json::Value::as_array)
+            .map_or(0, Vec::len);
+        if self.jwks && keys == 0 {
+            return Err(format!("no keys: {body}"));
+        }
+        Ok(())
     }
 }
 

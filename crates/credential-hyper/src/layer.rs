@@ -14,7 +14,7 @@ use http::request::Parts;
 use tower_layer::Layer;
 
 use crate::rejection::CredentialRejection;
-use crate::request::presented_credential;
+use crate::request::{Checked, presented_credential};
 use crate::service::CredentialService;
 
 /// A tower [`Layer`] that verifies the request's credential and puts the
@@ -249,6 +249,31 @@ impl Settings {
             )?,
         };
         self.guard.check(verified, credential.as_deref()).await
+    }
+
+    /// Checks a request and, when it may go on, puts its principal (if
+    /// any) and the mark that it was checked in its extensions.
+    pub(crate) async fn admit(settings: &Arc<Self>, parts: &mut Parts) -> Result<(), Rejection> {
+        let principal = if settings.lets_through(parts) {
+            None
+        } else {
+            let check = settings.check(parts);
+            #[cfg(feature = "tracing")]
+            let check = tracing::Instrument::instrument(
+                check,
+                tracing::debug_span!(
+                    "credential_check",
+                    method = %parts.method,
+                    path = parts.uri.path()
+                ),
+            );
+            check.await?
+        };
+        if let Some(principal) = principal {
+            parts.extensions.insert(principal);
+        }
+        parts.extensions.insert(Checked(Arc::clone(settings)));
+        Ok(())
     }
 
     /// Whether a request goes through unchecked as a CORS preflight.

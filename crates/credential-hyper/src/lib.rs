@@ -17,6 +17,8 @@
 //!   extractors for the verified [`Principal`](credential_core::Principal).
 //!   Without axum, the principal is in the request extensions.
 //! - [`CredentialRejection`]: a refusal, rendered per the rejection table.
+//! - [`OAuthRoutes`]: token, introspection, revocation and JWKS as tower
+//!   services, or (feature `axum`) one router.
 //!
 //! ## hyper 1
 //!
@@ -55,6 +57,7 @@
 #[cfg(feature = "axum")]
 mod extract;
 mod layer;
+pub mod oauth;
 mod rejection;
 mod request;
 mod response;
@@ -65,6 +68,7 @@ pub use credential_core::render::ErrorBody;
 #[cfg(feature = "axum")]
 pub use extract::{Authenticated, MaybeAuthenticated};
 pub use layer::CredentialLayer;
+pub use oauth::{OAuthRoutes, OAuthService};
 pub use rejection::CredentialRejection;
 pub use response::CredentialBody;
 pub use service::CredentialService;

@@ -12,7 +12,6 @@ use http_body_util::Either;
 use tower_service::Service;
 
 use crate::layer::Settings;
-use crate::request::Checked;
 use crate::response::{CredentialBody, respond};
 
 /// The future of one checked request.
@@ -63,27 +62,8 @@ where
         let settings = Arc::clone(&self.settings);
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
-            let outcome = if settings.lets_through(&parts) {
-                Ok(None)
-            } else {
-                let check = settings.check(&parts);
-                #[cfg(feature = "tracing")]
-                let check = tracing::Instrument::instrument(
-                    check,
-                    tracing::debug_span!(
-                        "credential_check",
-                        method = %parts.method,
-                        path = parts.uri.path()
-                    ),
-                );
-                check.await
-            };
-            match outcome {
-                Ok(principal) => {
-                    if let Some(principal) = principal {
-                        parts.extensions.insert(principal);
-                    }
-                    parts.extensions.insert(Checked(Arc::clone(&settings)));
+            match Settings::admit(&settings, &mut parts).await {
+                Ok(()) => {
                     let response = inner.call(Request::from_parts(parts, body)).await?;
                     Ok(response.map(Either::Left))
                 }

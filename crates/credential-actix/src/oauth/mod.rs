@@ -101,6 +101,15 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
         }
     }
 
+    /// The routes of a front already configured, for example one shared
+    /// with another adapter.
+    pub fn from_front(front: OAuthFront<S>) -> Self {
+        Self {
+            front,
+            callers: None,
+        }
+    }
+
     /// Requires the scope expression `expression` of every introspection
     /// caller (for example `tokens:introspect`).
     ///
