@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# HTTP load on loopback: the same actix-web handler unprotected, behind
-# CredentialAuth verifying an API key, an HS256 access token and an EdDSA
-# access token. wrk and the server share the machine, so the cases run
+# HTTP load on loopback: the same handler unprotected, behind the adapter
+# verifying an API key, an HS256 access token and an EdDSA access token,
+# on actix-web (CredentialAuth, SERVER=actix, the default) or hyper 1
+# (CredentialLayer, SERVER=hyper). wrk and the server share the machine, so the cases run
 # alternately, ROUNDS times each, and are compared by their medians.
 #
 #   benches/http-load.sh                        # 3 rounds of 5 s per case
 #   ROUNDS=5 DURATION=10 benches/http-load.sh
 #   WORKERS=2 THREADS=2 CONNECTIONS=64 benches/http-load.sh
 #   TOKEN_CACHE=0 benches/http-load.sh          # every token verified in full
+#   SERVER=hyper benches/http-load.sh           # the tower layer on hyper 1
 #
 # Needs wrk (installed from Debian's packages when missing). Traffic goes
 # to 127.0.0.1 only; every run is bounded by DURATION.
@@ -20,6 +22,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 TOKEN_CACHE=${TOKEN_CACHE:-1}
+SERVER=${SERVER:-actix}
 PORT=${PORT:-18181}
 # One server per case, each serving the handler on /hello.
 OPEN="http://127.0.0.1:${PORT}/hello"
@@ -34,9 +37,14 @@ if ! command -v wrk >/dev/null 2>&1; then
   $sudo_cmd apt-get install -y -qq wrk >/dev/null
 fi
 
-echo "==> building the bench server (release)"
-server=$(cargo build --release --quiet -p credential-actix --example bench-server \
-  --message-format=json | grep -o '"executable":"[^"]*bench-server"' | cut -d'"' -f4)
+case "$SERVER" in
+  actix) package=credential-actix example=bench-server ;;
+  hyper) package=credential-hyper example=bench-server-hyper ;;
+  *) echo "SERVER must be actix or hyper" >&2; exit 2 ;;
+esac
+echo "==> building the $SERVER bench server (release)"
+server=$(cargo build --release --quiet -p "$package" --example "$example" \
+  --message-format=json | grep -o "\"executable\":\"[^\"]*${example}\"" | cut -d'"' -f4)
 [ -x "$server" ] || { echo "bench server not built" >&2; exit 1; }
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/credential-http-load.XXXXXX")
@@ -122,7 +130,7 @@ median() {
   tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-echo "==> $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); server workers $WORKERS, token cache $TOKEN_CACHE, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds"
+echo "==> $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $SERVER server, workers $WORKERS, token cache $TOKEN_CACHE, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds"
 for name in "${cases[@]}"; do
   run "$name" 1 >/dev/null # warm-up
 done
