@@ -14,7 +14,6 @@
 //! test gives it a plain HTTP/1.1 transport over a `TcpStream`, which
 //! keeps an HTTP client stack out of the dependency graph.
 
-#[allow(dead_code)]
 #[path = "../examples/server/app.rs"]
 mod app;
 
@@ -23,7 +22,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use actix_web::{App, HttpServer};
-use app::Demo;
+use app::Routes;
+use credential_examples::demo::Demo;
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenType};
 use oauth2::http::{HeaderName, HeaderValue, Response, StatusCode};
 use oauth2::{
@@ -152,11 +152,12 @@ fn client_flow(addr: SocketAddr, id: String, key: String) {
 async fn the_oauth2_crate_gets_a_token_from_the_demo_server() {
     let demo = Demo::new().unwrap();
     let root = demo.bootstrap().await.unwrap().unwrap();
+    let routes = Routes::new(demo).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = HttpServer::new(move || {
-        let demo = demo.clone();
-        App::new().configure(move |config| demo.configure(config))
+        let routes = routes.clone();
+        App::new().configure(move |config| routes.configure(config))
     })
     .workers(1)
     .disable_signals()

@@ -1,5 +1,6 @@
 //! The demo server: an API protected by API keys and access tokens, with
-//! key management and the OAuth 2.0 endpoints.
+//! key management and the OAuth 2.0 endpoints, on actix-web. The hyper
+//! server (`cargo run --example server-hyper`) serves the same contract.
 //!
 //! ```sh
 //! cargo run --example server                     # listens on 127.0.0.1:8080
@@ -20,16 +21,15 @@
 //! State lives in memory: every start creates a new bootstrap key.
 
 mod app;
-mod cli;
 
 use std::error::Error;
 use std::net::TcpListener;
 use std::process::ExitCode;
 
 use actix_web::{App, HttpServer};
+use credential_examples::demo::{Demo, Options, USAGE, print_welcome, write_key};
 
-use app::{BOOTSTRAP_SCOPES, BOOTSTRAP_SUBJECT, Demo};
-use cli::{Options, USAGE, write_key};
+use app::Routes;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -53,7 +53,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(options: Options) -> Result<(), Box<dyn Error>> {
+async fn serve(options: Options) -> Result<(), Box<dyn Error + Send + Sync>> {
     let demo = Demo::new()?;
     let listener = TcpListener::bind(options.bind)?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -65,37 +65,13 @@ async fn serve(options: Options) -> Result<(), Box<dyn Error>> {
         print_welcome(&base, created.record.id.as_str(), key);
     }
     println!("Listening on {base} (Ctrl-C stops).");
+    let routes = Routes::new(demo)?;
     let server = HttpServer::new(move || {
-        let demo = demo.clone();
-        App::new().configure(move |config| demo.configure(config))
+        let routes = routes.clone();
+        App::new().configure(move |config| routes.configure(config))
     })
     .listen(listener)?
     .run();
     server.await?;
     Ok(())
-}
-
-fn print_welcome(base: &str, id: &str, key: &str) {
-    println!(
-        "Created a bootstrap API key for subject \"{BOOTSTRAP_SUBJECT}\" \
-         (scopes: {BOOTSTRAP_SCOPES}).\nIt is shown this once:\n\n    {key}\n"
-    );
-    println!("Try:");
-    println!("    KEY={key}");
-    println!("    curl -s {base}/v1/whoami -H \"X-API-Key: $KEY\"");
-    println!("    curl -s {base}/v1/reports -H \"Authorization: Bearer $KEY\"");
-    println!(
-        "    curl -s {base}/v1/reports -H \"X-API-Key: $KEY\" \
-         -H 'Content-Type: application/json' -d '{{\"title\":\"q3\"}}'"
-    );
-    println!(
-        "    curl -s {base}/v1/keys -H \"X-API-Key: $KEY\" \
-         -H 'Content-Type: application/json' -d '{{\"name\":\"ci\",\"scopes\":\"reports:read\"}}'"
-    );
-    println!(
-        "    curl -s {base}/oauth/token -u \"{id}:$KEY\" \
-         -d grant_type=client_credentials -d scope=reports:read"
-    );
-    println!("    curl -s {base}/v1/whoami -H \"Authorization: Bearer ACCESS_TOKEN\"");
-    println!();
 }
