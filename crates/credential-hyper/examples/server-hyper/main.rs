@@ -1,0 +1,84 @@
+//! The demo server on hyper 1 with `CredentialLayer`: the same contract as
+//! the actix-web server (`cargo run --example server`), the same flags,
+//! routes, bodies and status codes.
+//!
+//! ```sh
+//! cargo run --example server-hyper                     # listens on 127.0.0.1:8080
+//! cargo run --example server-hyper -- --bind 127.0.0.1:9000 --key-out demo.key
+//! ```
+//!
+//! State lives in memory: every start creates a new bootstrap key.
+
+pub(crate) mod app;
+
+use std::error::Error;
+use std::process::ExitCode;
+
+use credential_examples::demo::{Demo, Options, USAGE, print_welcome, write_key};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tower::service_fn;
+
+use app::Routes;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("server-hyper: {error}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("server-hyper: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(options: Options) -> Result<(), Box<dyn Error + Send + Sync>> {
+    let demo = Demo::new()?;
+    let listener = TcpListener::bind(options.bind).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    if let Some(created) = demo.bootstrap().await? {
+        let key = created.key.expose_secret();
+        if let Some(path) = &options.key_out {
+            write_key(path, key)?;
+        }
+        print_welcome(&base, created.record.id.as_str(), key);
+    }
+    println!("Listening on {base} (Ctrl-C stops).");
+    tokio::select! {
+        served = serve(listener, Routes::new(demo)?) => served,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+/// Serves `routes` on every connection `listener` accepts.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    routes: Routes,
+) -> Result<(), Box<dyn Error + Send + Sync>> {
+    let service = TowerToHyperService::new(service_fn(move |req| routes.clone().serve(req)));
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let service = service.clone();
+        tokio::spawn(async move {
+            let served = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            if let Err(error) = served {
+                eprintln!("connection: {error}");
+            }
+        });
+    }
+}
