@@ -309,3 +309,130 @@ fn is_field_name(name: &str) -> bool {
                 )
         })
 }
+
+/// The builder methods of an adapter's middleware type, written once for
+/// every adapter. The type provides `fn from_guard(guard: Guard) -> Self`
+/// (infallible: a guard's API-key header name is a valid field name) and
+/// `fn guard(&self) -> &Guard`; `$what` names it in the docs ("middleware",
+/// "layer").
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __middleware_builder {
+    ($ty:ty, $what:literal) => {
+        impl $ty {
+            #[doc = concat!(
+                        "A ", $what, " that verifies credentials with `verifier`: a\n",
+                        "[`KeyVerifier`](credential_core::key::KeyVerifier), a\n",
+                        "[`TokenVerifier`](credential_core::token::TokenVerifier), a\n",
+                        "[`CredentialVerifier`](credential_core::CredentialVerifier) for both,\n",
+                        "or any other [`Verifier`](credential_core::Verifier). Realm `api`,\n",
+                        "default credential sources, every request needs a credential."
+                    )]
+            pub fn new(verifier: impl $crate::Verifier + 'static) -> Self {
+                Self::from_guard($crate::guard::Guard::new(verifier))
+            }
+
+            /// Like [`new`](Self::new), for a verifier already shared.
+            pub fn from_shared(verifier: ::std::sync::Arc<dyn $crate::Verifier>) -> Self {
+                Self::from_guard($crate::guard::Guard::from_shared(verifier))
+            }
+
+            /// Optional mode: a request without a credential goes on with no
+            /// principal; a credential that is presented must still be valid
+            /// (and meet the requirement), or the request is refused.
+            #[must_use]
+            pub fn optional(self) -> Self {
+                Self::from_guard(self.guard().clone().optional())
+            }
+
+            /// Lets CORS preflight requests (`OPTIONS` with
+            /// `Access-Control-Request-Method`) through unchecked and without
+            /// a principal: browsers send them without credentials.
+            #[must_use]
+            pub fn skip_preflight(self) -> Self {
+                Self::from_guard(self.guard().clone().skip_preflight())
+            }
+
+            /// The realm of `WWW-Authenticate` challenges (default `api`).
+            ///
+            /// # Errors
+            ///
+            /// [`ConfigError::Realm`](credential_core::guard::ConfigError::Realm)
+            /// unless the realm is 1 to 128 visible ASCII characters or spaces.
+            pub fn realm(self, realm: &str) -> Result<Self, $crate::guard::ConfigError> {
+                Ok(Self::from_guard(self.guard().clone().realm(realm)?))
+            }
+
+            /// How rejections are presented: the realm and the status for
+            /// used-up credits.
+            #[must_use]
+            pub fn faces(self, faces: $crate::FaceConfig) -> Self {
+                Self::from_guard(self.guard().clone().faces(faces))
+            }
+
+            /// Where credentials are read from: another API-key header, none,
+            /// or also a query parameter.
+            ///
+            /// # Errors
+            ///
+            /// [`ConfigError::HeaderName`](credential_core::guard::ConfigError::HeaderName)
+            /// when the API-key header name is not an HTTP field name.
+            pub fn sources(
+                self,
+                sources: $crate::extract::CredentialSources,
+            ) -> Result<Self, $crate::guard::ConfigError> {
+                Ok(Self::from_guard(self.guard().clone().sources(sources)?))
+            }
+
+            /// Replaces the JSON error body with `hook`'s. The status,
+            /// `WWW-Authenticate` and `Retry-After` stay those of the
+            /// rejection.
+            #[must_use]
+            pub fn error_body<F>(self, hook: F) -> Self
+            where
+                F: Fn(&$crate::PublicFace) -> $crate::render::ErrorBody + Send + Sync + 'static,
+            {
+                Self::from_guard(self.guard().clone().error_body(hook))
+            }
+
+            /// A copy that also requires the scope expression `expression`
+            /// (for example `reports:read AND (billing:write OR admin)`), for
+            /// a route or a group of routes. Requirements added this way all
+            /// apply.
+            ///
+            /// # Errors
+            ///
+            /// [`ConfigError::Scope`](credential_core::guard::ConfigError::Scope)
+            /// when the expression does not parse or the combined requirement
+            /// exceeds its bounds.
+            pub fn require(&self, expression: &str) -> Result<Self, $crate::guard::ConfigError> {
+                Ok(Self::from_guard(self.guard().require(expression)?))
+            }
+
+            /// A copy that also requires `requirement`.
+            ///
+            /// # Errors
+            ///
+            /// [`ConfigError::Scope`](credential_core::guard::ConfigError::Scope)
+            /// when the combined requirement exceeds its bounds.
+            pub fn with_requirement(
+                &self,
+                requirement: $crate::scope::Requirement,
+            ) -> Result<Self, $crate::guard::ConfigError> {
+                Ok(Self::from_guard(
+                    self.guard().with_requirement(requirement)?,
+                ))
+            }
+
+            /// The requirement every request must meet, if any.
+            pub fn requirement(&self) -> Option<&$crate::scope::Requirement> {
+                self.guard().requirement()
+            }
+
+            /// Whether requests without a credential are let through.
+            pub fn is_optional(&self) -> bool {
+                self.guard().is_optional()
+            }
+        }
+    };
+}

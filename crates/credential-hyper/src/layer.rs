@@ -4,11 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use credential_core::extract::CredentialSources;
-use credential_core::guard::{ConfigError, Guard};
-use credential_core::render::ErrorBody;
-use credential_core::scope::Requirement;
-use credential_core::{FaceConfig, Principal, PublicFace, Rejection, Verifier};
+use credential_core::guard::Guard;
+use credential_core::{Principal, Rejection};
 use http::header::{self, HeaderName};
 use http::request::Parts;
 use tower_layer::Layer;
@@ -24,7 +21,7 @@ use crate::service::CredentialService;
 ///
 /// The credential is read from `Authorization: Bearer`, from the API-key
 /// header (`X-API-Key` unless changed) and, only when enabled, from a query
-/// parameter ([`CredentialSources`]); a request presenting more than one is
+/// parameter ([`CredentialSources`](credential_core::extract::CredentialSources)); a request presenting more than one is
 /// malformed. Every refusal follows the rejection table: the status,
 /// `WWW-Authenticate` (no error code when no credential was sent, `scope`
 /// on 403), `Retry-After` on 429, and a JSON body
@@ -99,22 +96,16 @@ pub(crate) struct Settings {
     api_key_header: Option<HeaderName>,
 }
 
-impl CredentialLayer {
-    /// A layer that verifies credentials with `verifier`: a
-    /// [`KeyVerifier`](credential_core::key::KeyVerifier), a
-    /// [`TokenVerifier`](credential_core::token::TokenVerifier), a
-    /// [`CredentialVerifier`](credential_core::CredentialVerifier) for both,
-    /// or any other [`Verifier`]. Realm `api`, default credential sources,
-    /// every request needs a credential.
-    pub fn new(verifier: impl Verifier + 'static) -> Self {
-        Self::from_shared(Arc::new(verifier))
-    }
+credential_core::__middleware_builder!(CredentialLayer, "layer");
 
-    /// Like [`new`](Self::new), for a verifier already shared.
-    pub fn from_shared(verifier: Arc<dyn Verifier>) -> Self {
-        let guard = Guard::from_shared(verifier);
-        // The default header name is a valid one.
-        let api_key_header = header_name(&guard).ok().flatten();
+impl CredentialLayer {
+    /// A layer over `guard`. Its API-key header name is an HTTP field name
+    /// (the guard checks), which `http` always accepts.
+    fn from_guard(guard: Guard) -> Self {
+        let api_key_header = guard
+            .credential_sources()
+            .api_key_header()
+            .and_then(|name| HeaderName::from_str(name).ok());
         Self {
             settings: Arc::new(Settings {
                 guard,
@@ -123,104 +114,8 @@ impl CredentialLayer {
         }
     }
 
-    /// Changes the guard with `f`.
-    fn map_guard(mut self, f: impl FnOnce(Guard) -> Guard) -> Self {
-        let settings = Arc::make_mut(&mut self.settings);
-        settings.guard = f(settings.guard.clone());
-        self
-    }
-
-    /// Optional mode: a request without a credential reaches the service
-    /// with no principal; a credential that is presented must still be
-    /// valid (and meet the requirement), or the request is refused.
-    #[must_use]
-    pub fn optional(self) -> Self {
-        self.map_guard(Guard::optional)
-    }
-
-    /// Lets CORS preflight requests (`OPTIONS` with
-    /// `Access-Control-Request-Method`) through unchecked and without a
-    /// principal: browsers send them without credentials.
-    #[must_use]
-    pub fn skip_preflight(self) -> Self {
-        self.map_guard(Guard::skip_preflight)
-    }
-
-    /// The realm of `WWW-Authenticate` challenges (default `api`).
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::Realm`] unless the realm is 1 to 128 visible ASCII
-    /// characters or spaces.
-    pub fn realm(self, realm: &str) -> Result<Self, ConfigError> {
-        Ok(self.faces(FaceConfig::new(realm)?))
-    }
-
-    /// How rejections are presented: the realm and the status for used-up
-    /// credits.
-    #[must_use]
-    pub fn faces(self, faces: FaceConfig) -> Self {
-        self.map_guard(|guard| guard.faces(faces))
-    }
-
-    /// Where credentials are read from: another API-key header, none, or
-    /// also a query parameter.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::HeaderName`] when the API-key header name is not a
-    /// valid HTTP header name.
-    pub fn sources(mut self, sources: CredentialSources) -> Result<Self, ConfigError> {
-        let guard = self.settings.guard.clone().sources(sources)?;
-        let api_key_header = header_name(&guard)?;
-        self.settings = Arc::new(Settings {
-            guard,
-            api_key_header,
-        });
-        Ok(self)
-    }
-
-    /// Replaces the JSON error body with `hook`'s. The status,
-    /// `WWW-Authenticate` and `Retry-After` stay those of the rejection.
-    #[must_use]
-    pub fn error_body<F>(self, hook: F) -> Self
-    where
-        F: Fn(&PublicFace) -> ErrorBody + Send + Sync + 'static,
-    {
-        self.map_guard(|guard| guard.error_body(hook))
-    }
-
-    /// A copy that also requires the scope expression `expression` (for
-    /// example `reports:read AND (billing:write OR admin)`), for a route or
-    /// a group of routes. Requirements added this way all apply.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::Scope`] when the expression does not parse or the
-    /// combined requirement exceeds its bounds.
-    pub fn require(&self, expression: &str) -> Result<Self, ConfigError> {
-        self.with_requirement(Requirement::parse(expression)?)
-    }
-
-    /// A copy that also requires `requirement`.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::Scope`] when the combined requirement exceeds its
-    /// bounds.
-    pub fn with_requirement(&self, requirement: Requirement) -> Result<Self, ConfigError> {
-        let guard = self.settings.guard.with_requirement(requirement)?;
-        Ok(self.clone().map_guard(|_| guard))
-    }
-
-    /// The requirement every request must meet, if any.
-    pub fn requirement(&self) -> Option<&Requirement> {
-        self.settings.guard.requirement()
-    }
-
-    /// Whether requests without a credential are let through.
-    pub fn is_optional(&self) -> bool {
-        self.settings.guard.is_optional()
+    fn guard(&self) -> &Guard {
+        &self.settings.guard
     }
 
     /// The refusal for `rejection`, rendered as this layer renders its
@@ -305,15 +200,6 @@ impl fmt::Debug for CredentialLayer {
             .field("settings", &self.settings)
             .finish()
     }
-}
-
-/// The guard's API-key header name in `http`'s type.
-fn header_name(guard: &Guard) -> Result<Option<HeaderName>, ConfigError> {
-    guard
-        .credential_sources()
-        .api_key_header()
-        .map(|name| HeaderName::from_str(name).map_err(|_| ConfigError::HeaderName))
-        .transpose()
 }
 
 impl<S> Layer<S> for CredentialLayer {
