@@ -2,11 +2,12 @@
 //! status, headers and body; this copies them.
 
 use std::fmt;
+use std::ops::Deref;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use credential_core::render::{Answer, Renderer};
-use credential_core::{PublicFace, Rejection};
+use credential_core::Rejection;
+use credential_core::render::{Answer, Refusal, Renderer};
 
 /// An actix-web response with `status`, `headers` in order, and `body`:
 /// how core's answers (refusals, OAuth responses) are sent.
@@ -63,62 +64,47 @@ pub(crate) fn respond(answer: Answer) -> HttpResponse {
 /// ```
 pub struct CredentialError(Box<Refusal>);
 
-/// Boxed, so that a `Result` carrying one stays small.
-struct Refusal {
-    rejection: Rejection,
-    face: PublicFace,
-    renderer: Renderer,
-}
-
 impl CredentialError {
     pub(crate) fn new(rejection: Rejection, renderer: &Renderer) -> Self {
-        let face = rejection.public_face(renderer.faces());
-        Self(Box::new(Refusal {
-            rejection,
-            face,
-            renderer: renderer.clone(),
-        }))
+        Self(Box::new(Refusal::new(rejection, renderer)))
     }
+}
 
-    /// The internal rejection: its reason is for logs, metrics and tests,
-    /// never for the response.
-    pub fn rejection(&self) -> &Rejection {
-        &self.0.rejection
-    }
+/// The rejection, what the caller sees, and the answer: core's
+/// [`Refusal`].
+impl Deref for CredentialError {
+    type Target = Refusal;
 
-    /// What the caller sees.
-    pub fn public_face(&self) -> &PublicFace {
-        &self.0.face
+    fn deref(&self) -> &Refusal {
+        &self.0
     }
 }
 
 impl fmt::Debug for CredentialError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CredentialError")
-            .field("rejection", &self.0.rejection)
-            .field("face", &self.0.face)
-            .finish_non_exhaustive()
+        f.debug_tuple("CredentialError").field(&self.0).finish()
     }
 }
 
 impl fmt::Display for CredentialError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.rejection, f)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
 impl std::error::Error for CredentialError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0.rejection)
+        self.0.source()
     }
 }
 
 impl ResponseError for CredentialError {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.0.face.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.0.public_face().status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
-        respond(self.0.renderer.render_face(&self.0.face))
+        respond(self.0.answer())
     }
 }

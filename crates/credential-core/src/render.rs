@@ -190,3 +190,72 @@ impl Answer {
         self.body
     }
 }
+
+/// A refused request as adapters hand it to their framework: the internal
+/// [`Rejection`] (for logs, metrics and tests), what the caller sees, and
+/// the renderer that answers it.
+///
+/// ```
+/// use credential_core::render::{Refusal, Renderer};
+/// use credential_core::{FaceConfig, Reason, Rejection};
+///
+/// let refusal = Refusal::new(Rejection::new(Reason::Expired), &Renderer::new(FaceConfig::default()));
+/// assert_eq!(refusal.rejection().reason(), Reason::Expired);
+/// assert_eq!(refusal.public_face().status(), 401);
+/// assert_eq!(refusal.answer().status(), 401);
+/// ```
+#[derive(Clone)]
+pub struct Refusal {
+    rejection: Rejection,
+    face: PublicFace,
+    renderer: Renderer,
+}
+
+impl Refusal {
+    /// `rejection`, answered by `renderer`.
+    pub fn new(rejection: Rejection, renderer: &Renderer) -> Self {
+        let face = rejection.public_face(renderer.faces());
+        Self {
+            rejection,
+            face,
+            renderer: renderer.clone(),
+        }
+    }
+
+    /// The internal rejection: its reason is for logs, metrics and tests,
+    /// never for the response.
+    pub fn rejection(&self) -> &Rejection {
+        &self.rejection
+    }
+
+    /// What the caller sees.
+    pub fn public_face(&self) -> &PublicFace {
+        &self.face
+    }
+
+    /// The answer to send.
+    pub fn answer(&self) -> Answer {
+        self.renderer.render_face(&self.face)
+    }
+}
+
+impl fmt::Debug for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refusal")
+            .field("rejection", &self.rejection)
+            .field("face", &self.face)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.rejection, f)
+    }
+}
+
+impl std::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.rejection)
+    }
+}

@@ -1,10 +1,11 @@
 //! A refused request, as a value handlers and extractors can return.
 
 use std::fmt;
+use std::ops::Deref;
 
 use bytes::Bytes;
-use credential_core::render::Renderer;
-use credential_core::{PublicFace, Rejection};
+use credential_core::Rejection;
+use credential_core::render::{Refusal, Renderer};
 use http::Response;
 use http_body_util::Full;
 
@@ -45,58 +46,42 @@ use crate::response::respond;
 /// ```
 pub struct CredentialRejection(Box<Refusal>);
 
-/// Boxed, so that a `Result` carrying one stays small.
-struct Refusal {
-    rejection: Rejection,
-    face: PublicFace,
-    renderer: Renderer,
-}
-
 impl CredentialRejection {
     pub(crate) fn new(rejection: Rejection, renderer: &Renderer) -> Self {
-        let face = rejection.public_face(renderer.faces());
-        Self(Box::new(Refusal {
-            rejection,
-            face,
-            renderer: renderer.clone(),
-        }))
-    }
-
-    /// The internal rejection: its reason is for logs, metrics and tests,
-    /// never for the response.
-    pub fn rejection(&self) -> &Rejection {
-        &self.0.rejection
-    }
-
-    /// What the caller sees.
-    pub fn public_face(&self) -> &PublicFace {
-        &self.0.face
+        Self(Box::new(Refusal::new(rejection, renderer)))
     }
 
     /// The response: status, headers and body of the rejection table.
     pub fn into_response(self) -> Response<Full<Bytes>> {
-        respond(self.0.renderer.render_face(&self.0.face))
+        respond(self.0.answer())
+    }
+}
+
+/// The rejection, what the caller sees, and the answer: core's
+/// [`Refusal`].
+impl Deref for CredentialRejection {
+    type Target = Refusal;
+
+    fn deref(&self) -> &Refusal {
+        &self.0
     }
 }
 
 impl fmt::Debug for CredentialRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CredentialRejection")
-            .field("rejection", &self.0.rejection)
-            .field("face", &self.0.face)
-            .finish_non_exhaustive()
+        f.debug_tuple("CredentialRejection").field(&self.0).finish()
     }
 }
 
 impl fmt::Display for CredentialRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.rejection, f)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
 impl std::error::Error for CredentialRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0.rejection)
+        self.0.source()
     }
 }
 
