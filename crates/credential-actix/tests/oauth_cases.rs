@@ -21,7 +21,7 @@ async fn every_shared_oauth_case_is_answered_as_expected() {
     let front = world.oauth_front().unwrap();
     let cases = world.oauth_cases(&front).await.unwrap();
     assert!(cases.len() >= 20);
-    let routes = OAuthRoutes::from_front(front).accept_callers(&world.auth());
+    let routes = OAuthRoutes::new(front).accept_callers(&world.auth());
     let app =
         test::init_service(App::new().configure(move |config| routes.configure(config))).await;
     for case in cases {

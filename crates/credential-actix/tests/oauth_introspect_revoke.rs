@@ -19,7 +19,7 @@ use common::oauth::*;
 use common::{World, challenge};
 use credential_actix::OAuthRoutes;
 use credential_core::key::NewKey;
-use credential_core::oauth::OAuthEndpoints;
+use credential_core::oauth::{OAuthEndpoints, OAuthFront};
 use credential_core::token::{TokenVerifier, Validation};
 use serde_json::json;
 use time::Duration;
@@ -243,7 +243,11 @@ async fn revocation_errors() {
         TokenVerifier::new(world.ring.clone(), Validation::new(common::ISSUER))
             .with_clock(Arc::new(world.clock.clone())),
     );
-    let app = app_for(&world, OAuthRoutes::new(no_store, world.faces().unwrap())).await;
+    let app = app_for(
+        &world,
+        OAuthRoutes::new(OAuthFront::new(no_store, world.faces().unwrap())),
+    )
+    .await;
     let reply = call(
         &app,
         post_basic("/oauth/revoke", &form(&[("token", &access)]), &key),
@@ -292,7 +296,10 @@ async fn jwks_lists_public_keys_only() {
 async fn routes_mount_anywhere() {
     let world = World::new().unwrap();
     let key = world.key("reports:read").await.unwrap();
-    let oauth = OAuthRoutes::new(world.endpoints().unwrap(), world.faces().unwrap());
+    let oauth = OAuthRoutes::new(OAuthFront::new(
+        world.endpoints().unwrap(),
+        world.faces().unwrap(),
+    ));
     let app = test::init_service(
         App::new().service(
             web::scope("/auth")

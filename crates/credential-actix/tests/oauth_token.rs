@@ -17,7 +17,7 @@ use common::World;
 use common::oauth::*;
 use credential_actix::OAuthRoutes;
 use credential_core::key::NewKey;
-use credential_core::oauth::OAuthEndpoints;
+use credential_core::oauth::{OAuthEndpoints, OAuthFront};
 use credential_core::ratelimit::RateLimit;
 use credential_core::token::{KeyRing, TokenIssuer};
 use time::Duration;
@@ -360,7 +360,11 @@ async fn token_endpoint_limits_outages_and_server_errors() {
         TokenIssuer::new(KeyRing::new(), common::ISSUER),
         world.tokens.clone(),
     );
-    let app = app_for(&world, OAuthRoutes::new(broken, world.faces().unwrap())).await;
+    let app = app_for(
+        &world,
+        OAuthRoutes::new(OAuthFront::new(broken, world.faces().unwrap())),
+    )
+    .await;
     assert_oauth_error(
         &call(&app, post_basic("/oauth/token", grant, &key)).await,
         500,

@@ -13,13 +13,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes};
-use credential_core::guard::ConfigError;
+use credential_core::Principal;
 use credential_core::key::KeyStore;
 pub use credential_core::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH};
-use credential_core::oauth::{
-    MAX_FORM_LEN, OAuthEndpoints, OAuthError, OAuthErrorCode, OAuthFront, OAuthResponse,
-};
-use credential_core::{FaceConfig, Principal};
+use credential_core::oauth::{MAX_FORM_LEN, OAuthError, OAuthErrorCode, OAuthFront, OAuthResponse};
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response};
 use http_body_util::{BodyExt, Full};
@@ -29,7 +26,7 @@ use zeroize::Zeroizing;
 use crate::layer::{CredentialLayer, Settings};
 use crate::response::{http_response, respond};
 
-/// The OAuth 2.0 endpoints of [`OAuthEndpoints`] as tower services, and
+/// The OAuth 2.0 endpoints of [`OAuthEndpoints`](credential_core::oauth::OAuthEndpoints) as tower services, and
 /// (feature `axum`) as an axum router.
 ///
 /// - **token** (`POST`): `client_credentials`, the client authenticating
@@ -50,7 +47,7 @@ use crate::response::{http_response, respond};
 /// use credential_hyper::OAuthRoutes;
 /// use credential_core::FaceConfig;
 /// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
-/// use credential_core::oauth::OAuthEndpoints;
+/// use credential_core::oauth::{OAuthEndpoints, OAuthFront};
 /// use credential_core::token::jose::{Algorithm, SigningKey};
 /// use credential_core::token::{KeyRing, TokenIssuer, TokenVerifier, Validation};
 /// use http::Request;
@@ -69,10 +66,10 @@ use crate::response::{http_response, respond};
 /// ring.add_signing_key("k1", SigningKey::generate(Algorithm::EdDSA)?)?;
 /// let issuer = TokenIssuer::new(ring.clone(), "https://api.example");
 /// let tokens = TokenVerifier::new(ring, Validation::new("https://api.example"));
-/// let oauth = OAuthRoutes::new(
+/// let oauth = OAuthRoutes::new(OAuthFront::new(
 ///     OAuthEndpoints::new(manager.verifier(), issuer, tokens),
 ///     FaceConfig::new("api")?,
-/// );
+/// ));
 ///
 /// let body = format!(
 ///     "grant_type=client_credentials&client_id={}&client_secret={}",
@@ -98,44 +95,13 @@ pub struct OAuthRoutes<S: ?Sized> {
 }
 
 impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
-    /// Services over `endpoints`, whose challenges and refusals use
-    /// `faces`' realm.
-    pub fn new(endpoints: OAuthEndpoints<S>, faces: FaceConfig) -> Self {
-        Self {
-            front: OAuthFront::new(endpoints, faces),
-            callers: None,
-        }
-    }
-
-    /// The services of a front already configured, for example one shared
-    /// with another adapter.
-    pub fn from_front(front: OAuthFront<S>) -> Self {
+    /// The services of `front`: its endpoints, realm and the scopes its
+    /// introspection and revocation callers need.
+    pub fn new(front: OAuthFront<S>) -> Self {
         Self {
             front,
             callers: None,
         }
-    }
-
-    /// Requires the scope expression `expression` of every introspection
-    /// caller (for example `tokens:introspect`).
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::Scope`] when the expression does not parse.
-    pub fn require_for_introspection(mut self, expression: &str) -> Result<Self, ConfigError> {
-        self.front = self.front.require_for_introspection(expression)?;
-        Ok(self)
-    }
-
-    /// Requires the scope expression `expression` of every revocation
-    /// caller; see [`OAuthFront::require_for_revocation`].
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::Scope`] when the expression does not parse.
-    pub fn require_for_revocation(mut self, expression: &str) -> Result<Self, ConfigError> {
-        self.front = self.front.require_for_revocation(expression)?;
-        Ok(self)
     }
 
     /// Lets introspection and revocation callers authenticate with any

@@ -33,9 +33,7 @@ async fn every_shared_oauth_case_is_answered_as_expected() {
     let cases = world.oauth_cases(&front).await.unwrap();
     assert!(cases.len() >= 20);
     let layer = CredentialLayer::new(world.verifier()).realm(REALM).unwrap();
-    let app: Router = OAuthRoutes::from_front(front)
-        .accept_callers(&layer)
-        .router();
+    let app: Router = OAuthRoutes::new(front).accept_callers(&layer).router();
     for case in cases {
         let mut request = Request::builder().method(case.method).uri(case.path);
         for (name, value) in &case.headers {
@@ -59,7 +57,7 @@ async fn every_shared_oauth_case_is_answered_as_expected() {
 #[tokio::test]
 async fn each_service_takes_its_method_only() {
     let world = World::new().unwrap();
-    let app: Router = OAuthRoutes::from_front(world.oauth_front().unwrap()).router();
+    let app: Router = OAuthRoutes::new(world.oauth_front().unwrap()).router();
     for (method, path, allow) in [
         ("GET", "/oauth/token", "POST"),
         ("GET", "/oauth/introspect", "POST"),

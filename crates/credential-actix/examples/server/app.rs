@@ -30,7 +30,7 @@ impl Routes {
     /// verifier.
     pub(crate) fn new(demo: Demo) -> Result<Self, Box<dyn Error + Send + Sync>> {
         let any = CredentialAuth::from_shared(demo.verifier()).faces(Demo::faces()?);
-        let oauth = OAuthRoutes::from_front(demo.oauth()).accept_callers(&any);
+        let oauth = OAuthRoutes::new(demo.oauth()).accept_callers(&any);
         Ok(Self {
             read: any.require(READ)?,
             write: any.require(WRITE)?,

@@ -1,7 +1,7 @@
 //! The OAuth 2.0 endpoints as actix-web routes: token (RFC 6749 §4.4 and
 //! §6), introspection (RFC 7662), revocation (RFC 7009) and JWKS.
 //!
-//! Core's [`OAuthEndpoints`] does the work and renders every answer; these
+//! Core's [`OAuthEndpoints`](credential_core::oauth::OAuthEndpoints) does the work and renders every answer; these
 //! routes read the request (form content type, a body bounded by
 //! [`MAX_FORM_LEN`](credential_core::oauth::MAX_FORM_LEN), the
 //! `Authorization` header), find the caller, and copy core's response.
@@ -11,17 +11,16 @@ mod http;
 use std::fmt;
 
 use actix_web::{HttpMessage as _, HttpRequest, Route, web};
-use credential_core::guard::ConfigError;
+use credential_core::Principal;
 use credential_core::key::KeyStore;
-use credential_core::oauth::{OAuthEndpoints, OAuthFront};
-use credential_core::{FaceConfig, Principal};
+use credential_core::oauth::OAuthFront;
 
 use self::http::{read_form, render};
 use crate::auth::CredentialAuth;
 
 pub use credential_core::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH};
 
-/// The OAuth 2.0 endpoints of [`OAuthEndpoints`] as ready-made actix-web
+/// The OAuth 2.0 endpoints of [`OAuthEndpoints`](credential_core::oauth::OAuthEndpoints) as ready-made actix-web
 /// routes.
 ///
 /// - **token** (`POST`): `client_credentials`, the client authenticating
@@ -33,7 +32,7 @@ pub use credential_core::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH,
 ///   with [`accept_callers`](Self::accept_callers), with any credential
 ///   that middleware accepts (`Authorization: Bearer`, `X-API-Key`).
 ///   Introspection can require a scope of its caller
-///   ([`require_for_introspection`](Self::require_for_introspection)); a
+///   ([`OAuthFront::require_for_introspection`]); a
 ///   caller without it gets 403 `insufficient_scope`.
 /// - **JWKS** (`GET`): the public signing keys.
 ///
@@ -45,7 +44,7 @@ pub use credential_core::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH,
 /// use credential_actix::OAuthRoutes;
 /// use credential_core::FaceConfig;
 /// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
-/// use credential_core::oauth::OAuthEndpoints;
+/// use credential_core::oauth::{OAuthEndpoints, OAuthFront};
 /// use credential_core::token::jose::{Algorithm, SigningKey};
 /// use credential_core::token::{KeyRing, TokenIssuer, TokenVerifier, Validation};
 /// use std::sync::Arc;
@@ -63,7 +62,7 @@ pub use credential_core::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH,
 /// let tokens = TokenVerifier::new(ring, Validation::new("https://api.example"));
 /// let endpoints = OAuthEndpoints::new(manager.verifier(), issuer, tokens);
 ///
-/// let oauth = OAuthRoutes::new(endpoints, FaceConfig::new("api")?);
+/// let oauth = OAuthRoutes::new(OAuthFront::new(endpoints, FaceConfig::new("api")?));
 /// let app = test::init_service(App::new().configure(|config| oauth.configure(config))).await;
 ///
 /// let body = format!(
@@ -92,44 +91,13 @@ pub struct OAuthRoutes<S: ?Sized> {
 }
 
 impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
-    /// Routes over `endpoints`, whose challenges and refusals use `faces`'
-    /// realm.
-    pub fn new(endpoints: OAuthEndpoints<S>, faces: FaceConfig) -> Self {
-        Self {
-            front: OAuthFront::new(endpoints, faces),
-            callers: None,
-        }
-    }
-
-    /// The routes of a front already configured, for example one shared
-    /// with another adapter.
-    pub fn from_front(front: OAuthFront<S>) -> Self {
+    /// The routes of `front`: its endpoints, realm and the scopes its
+    /// introspection and revocation callers need.
+    pub fn new(front: OAuthFront<S>) -> Self {
         Self {
             front,
             callers: None,
         }
-    }
-
-    /// Requires the scope expression `expression` of every introspection
-    /// caller (for example `tokens:introspect`).
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::Scope`] when the expression does not parse.
-    pub fn require_for_introspection(mut self, expression: &str) -> Result<Self, ConfigError> {
-        self.front = self.front.require_for_introspection(expression)?;
-        Ok(self)
-    }
-
-    /// Requires the scope expression `expression` of every revocation
-    /// caller; see [`OAuthFront::require_for_revocation`].
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::Scope`] when the expression does not parse.
-    pub fn require_for_revocation(mut self, expression: &str) -> Result<Self, ConfigError> {
-        self.front = self.front.require_for_revocation(expression)?;
-        Ok(self)
     }
 
     /// Lets introspection and revocation callers authenticate with any

@@ -92,10 +92,7 @@ pub fn text<'a>(body: &'a Value, name: &str) -> &'a str {
 /// callers accepted by the world's middleware; plus a protected
 /// `/whoami`.
 pub fn routes(world: &World) -> OAuthRoutes<SwitchStore> {
-    OAuthRoutes::new(world.endpoints().unwrap(), world.faces().unwrap())
-        .require_for_introspection("tokens:introspect")
-        .unwrap()
-        .accept_callers(&world.auth())
+    OAuthRoutes::new(world.oauth_front().unwrap()).accept_callers(&world.auth())
 }
 
 pub async fn app_for(
