@@ -504,6 +504,50 @@ pub fn write_key(path: &Path, key: &str) -> std::io::Result<()> {
     writeln!(file, "{key}")
 }
 
+/// The command line of `program`, or the exit code after printing the
+/// usage (`--help`: success) or what is wrong (2).
+///
+/// # Errors
+///
+/// The exit code when the server should not start.
+pub fn options_or_exit(program: &str) -> Result<Options, std::process::ExitCode> {
+    match Options::parse(std::env::args().skip(1)) {
+        Ok(Some(options)) => Ok(options),
+        Ok(None) => {
+            println!("{USAGE}");
+            Err(std::process::ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("{program}: {error}\n{USAGE}");
+            Err(std::process::ExitCode::from(2))
+        }
+    }
+}
+
+/// Creates the bootstrap key when there is none, writes it to
+/// `--key-out` if asked, and prints it with ways to try it on the server
+/// listening at `addr`.
+///
+/// # Errors
+///
+/// When the key cannot be created or written.
+pub async fn welcome(
+    demo: &Demo,
+    options: &Options,
+    addr: SocketAddr,
+) -> Result<(), Box<dyn Error + Send + Sync>> {
+    let base = format!("http://{addr}");
+    if let Some(created) = demo.bootstrap().await? {
+        let key = created.key.expose_secret();
+        if let Some(path) = &options.key_out {
+            write_key(path, key)?;
+        }
+        print_welcome(&base, created.record.id.as_str(), key);
+    }
+    println!("Listening on {base} (Ctrl-C stops).");
+    Ok(())
+}
+
 /// Prints the bootstrap key once, with a few `curl` lines to try.
 pub fn print_welcome(base: &str, id: &str, key: &str) {
     println!(

@@ -27,22 +27,15 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 
 use actix_web::{App, HttpServer};
-use credential_examples::demo::{Demo, Options, USAGE, print_welcome, write_key};
+use credential_examples::demo::{Demo, Options, options_or_exit, welcome};
 
 use app::Routes;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let options = match Options::parse(std::env::args().skip(1)) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("server: {error}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let options = match options_or_exit("server") {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     match serve(options).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -56,15 +49,7 @@ async fn main() -> ExitCode {
 async fn serve(options: Options) -> Result<(), Box<dyn Error + Send + Sync>> {
     let demo = Demo::new()?;
     let listener = TcpListener::bind(options.bind)?;
-    let base = format!("http://{}", listener.local_addr()?);
-    if let Some(created) = demo.bootstrap().await? {
-        let key = created.key.expose_secret();
-        if let Some(path) = &options.key_out {
-            write_key(path, key)?;
-        }
-        print_welcome(&base, created.record.id.as_str(), key);
-    }
-    println!("Listening on {base} (Ctrl-C stops).");
+    welcome(&demo, &options, listener.local_addr()?).await?;
     let routes = Routes::new(demo)?;
     let server = HttpServer::new(move || {
         let routes = routes.clone();

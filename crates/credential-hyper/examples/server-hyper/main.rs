@@ -14,7 +14,7 @@ pub(crate) mod app;
 use std::error::Error;
 use std::process::ExitCode;
 
-use credential_examples::demo::{Demo, Options, USAGE, print_welcome, write_key};
+use credential_examples::demo::{Demo, Options, options_or_exit, welcome};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -25,16 +25,9 @@ use app::Routes;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match Options::parse(std::env::args().skip(1)) {
-        Ok(Some(options)) => options,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("server-hyper: {error}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let options = match options_or_exit("server-hyper") {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     match run(options).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,15 +41,7 @@ async fn main() -> ExitCode {
 async fn run(options: Options) -> Result<(), Box<dyn Error + Send + Sync>> {
     let demo = Demo::new()?;
     let listener = TcpListener::bind(options.bind).await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    if let Some(created) = demo.bootstrap().await? {
-        let key = created.key.expose_secret();
-        if let Some(path) = &options.key_out {
-            write_key(path, key)?;
-        }
-        print_welcome(&base, created.record.id.as_str(), key);
-    }
-    println!("Listening on {base} (Ctrl-C stops).");
+    welcome(&demo, &options, listener.local_addr()?).await?;
     tokio::select! {
         served = serve(listener, Routes::new(demo)?) => served,
         _ = tokio::signal::ctrl_c() => Ok(()),
