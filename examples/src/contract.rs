@@ -580,6 +580,29 @@ async fn revoke_and_roll(served: &Served<'_>) {
 
     // Revoking needs keys:admin.
     assert_eq!(served.send(delete(id, key)).await.status, 403);
+
+    // The key routes check the credential before the route: 401 for any
+    // path under /v1/keys without one, then a JSON 404 for any method or
+    // path they do not serve.
+    assert_eq!(
+        served
+            .send(Call::get(format!("/v1/keys/{id}")))
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        served.send(Call::new("POST", "/v1/keys/a/b")).await.status,
+        401
+    );
+    served
+        .send(Call::get(format!("/v1/keys/{id}")).key(served.key()))
+        .await
+        .assert_problem(404, "not_found");
+    served
+        .send(Call::new("POST", "/v1/keys/a/b").key(served.key()))
+        .await
+        .assert_problem(404, "not_found");
 }
 
 async fn oauth(served: &Served<'_>) {

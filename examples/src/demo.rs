@@ -207,6 +207,11 @@ impl Demo {
         Reply::problem(404, "not_found", "no such resource")
     }
 
+    /// A request whose body could not be read to its end.
+    pub fn unreadable_body() -> Reply {
+        invalid("the body could not be read")
+    }
+
     /// `GET /v1/whoami`.
     pub fn whoami(who: &Principal) -> Reply {
         let scopes: Vec<&str> = who.scopes().iter().map(Scope::as_str).collect();

@@ -1,6 +1,6 @@
 //! Shared parts of the workspace's examples.
 //!
-//! - [`bench`]: what the HTTP load benchmark's servers share.
+//! - [`bench`](mod@bench): what the HTTP load benchmark's servers share.
 //! - [`demo`]: the demo API's behaviour, which the actix-web and hyper demo
 //!   servers both serve.
 //! - [`contract`]: the demo API's contract as a test suite that runs

@@ -55,7 +55,8 @@ pub enum ConfigError {
 /// which scopes are required, and how a refusal is answered.
 ///
 /// An adapter reads the request's header values into
-/// [`CredentialSources::extract`] (through [`sources`](Self::sources)),
+/// [`CredentialSources::extract`] (through
+/// [`credential_sources`](Self::credential_sources)),
 /// passes the result and any principal an enclosing middleware already
 /// verified to [`check`](Self::check), and sends [`answer`](Self::answer)
 /// for a refusal.
@@ -206,6 +207,15 @@ impl Guard {
             None => requirement,
         });
         Ok(copy)
+    }
+
+    /// A copy with no scope requirement: it only verifies.
+    #[must_use]
+    pub fn without_requirement(&self) -> Self {
+        Self {
+            requirement: None,
+            ..self.clone()
+        }
     }
 
     /// The requirement every request must meet, if any.

@@ -77,8 +77,11 @@ pub type ErrorBodyHook = Arc<dyn Fn(&PublicFace) -> ErrorBody + Send + Sync>;
 /// );
 /// assert_eq!(answer.body(), r#"{"error":"invalid_token","error_description":"the credential is invalid"}"#);
 ///
-/// let plain = renderer.with_error_body(|face| ErrorBody::new("text/plain", format!("no ({})", face.status())));
+/// let plain = renderer.clone().with_error_body(|face| ErrorBody::new("text/plain", format!("no ({})", face.status())));
 /// assert_eq!(plain.render(&Rejection::new(Reason::Missing)).body(), "no (401)");
+/// // A content type no header can carry: the default body instead.
+/// let broken = renderer.with_error_body(|_| ErrorBody::new("text/plain\r\nx: y", "no"));
+/// assert_eq!(broken.render(&Rejection::new(Reason::Missing)).headers()[1].1, "application/json");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Default)]
@@ -126,7 +129,9 @@ impl Renderer {
     /// The answer for `face`, per the rejection table: the status,
     /// `WWW-Authenticate` when the face has one, `Retry-After` when it has
     /// one, then the body's content type; the body is the hook's, or
-    /// `{"error":…,"error_description":…}`.
+    /// `{"error":…,"error_description":…}`. A hook whose content type is
+    /// not a valid header value (empty, or with control characters) is
+    /// ignored for the default body, so that every adapter answers alike.
     pub fn render_face(&self, face: &PublicFace) -> Answer {
         let mut headers = Vec::with_capacity(3);
         if let Some(challenge) = face.www_authenticate() {
@@ -135,11 +140,13 @@ impl Renderer {
         if let Some(seconds) = face.retry_after_secs() {
             headers.push(("retry-after", seconds.to_string()));
         }
-        let (content_type, body) = match &self.error_body {
-            Some(hook) => {
-                let ErrorBody { content_type, body } = hook(face);
-                (content_type, body)
-            }
+        let hooked = self
+            .error_body
+            .as_ref()
+            .map(|hook| hook(face))
+            .filter(|body| is_field_value(&body.content_type));
+        let (content_type, body) = match hooked {
+            Some(ErrorBody { content_type, body }) => (content_type, body),
             None => (JSON_CONTENT_TYPE.to_owned(), face.json_body()),
         };
         headers.push(("content-type", content_type));
@@ -189,6 +196,15 @@ impl Answer {
     pub fn into_body(self) -> String {
         self.body
     }
+}
+
+/// Whether `value` can be sent as a header value: non-empty, visible ASCII,
+/// spaces and tabs.
+fn is_field_value(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
 }
 
 /// A refused request as adapters hand it to their framework: the internal

@@ -518,7 +518,7 @@ impl World {
                 TOKEN_PATH,
                 vec![form_type.clone(), basic(&id, &secret)],
                 "grant_type=client_credentials".into(),
-                Expected::json(200, &[("token_type", "Bearer"), ("scope", "reports:read")]),
+                Expected::token(&[("token_type", "Bearer"), ("scope", "reports:read")]),
             ),
             post(
                 "client_credentials with the form",
@@ -528,7 +528,7 @@ impl World {
                     "grant_type=client_credentials&client_id={id}&client_secret={}",
                     form_encode(&secret)
                 ),
-                Expected::json(200, &[("token_type", "Bearer")]),
+                Expected::token(&[("token_type", "Bearer")]),
             ),
             post(
                 "refresh_token",
@@ -637,6 +637,23 @@ impl World {
                 ),
             ),
             post(
+                "introspection by a caller with a bad bearer token and good client credentials",
+                INTROSPECTION_PATH,
+                vec![
+                    form_type.clone(),
+                    ("authorization", "Bearer sk_test_not-a-key".to_owned()),
+                ],
+                format!(
+                    "token={access}&client_id={id}&client_secret={}",
+                    form_encode(&secret)
+                ),
+                Expected::refusal(
+                    400,
+                    "invalid_request",
+                    format!(r#"Bearer realm="{REALM}", error="invalid_request""#),
+                ),
+            ),
+            post(
                 "introspection without caller credentials",
                 INTROSPECTION_PATH,
                 vec![form_type.clone()],
@@ -730,8 +747,10 @@ pub struct Expected {
     pub active: Option<bool>,
     /// Whether `Cache-Control: no-store` and `Pragma: no-cache` are sent.
     pub no_store: bool,
-    /// Whether the body is a JWK Set.
+    /// Whether the body is a JWK Set of public keys only.
     pub jwks: bool,
+    /// Whether the body is a token answer: `access_token` and `expires_in`.
+    pub token: bool,
 }
 
 impl Expected {
@@ -744,6 +763,15 @@ impl Expected {
             active: None,
             no_store: true,
             jwks: false,
+            token: false,
+        }
+    }
+
+    /// A token answer with `members`.
+    fn token(members: &[(&'static str, &'static str)]) -> Self {
+        Self {
+            token: true,
+            ..Self::json(200, members)
         }
     }
 
@@ -824,10 +852,17 @@ impl Expected {
                 self.no_store
             ));
         }
-        let is_json =
-            self.error.is_some() || !self.members.is_empty() || self.active.is_some() || self.jwks;
+        let is_json = self.error.is_some()
+            || !self.members.is_empty()
+            || self.active.is_some()
+            || self.jwks
+            || self.token;
         if !is_json {
-            return Ok(());
+            return if body.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("a body where none was expected: {body}"))
+            };
         }
         if one("content-type")?.as_deref() != Some("application/json") {
             return Err(format!("content-type {:?}", header("content-type")));
@@ -843,17 +878,38 @@ impl Expected {
         if let Some((name, value)) = self.members.iter().find(|(n, v)| text(n) != Some(*v)) {
             return Err(format!("{name} is not {value}: {body}"));
         }
-        if let Some(active) = self.active
-            && json.get("active").and_then(serde_json::Value::as_bool) != Some(active)
-        {
-            return Err(format!("active is not {active}: {body}"));
+        match self.active {
+            Some(true) if json.get("active") != Some(&serde_json::Value::Bool(true)) => {
+                return Err(format!("not active: {body}"));
+            }
+            // An inactive token's answer says nothing else (RFC 7662 §2.2).
+            Some(false) if json != serde_json::json!({ "active": false }) => {
+                return Err(format!("more than inactive: {body}"));
+            }
+            _ => {}
         }
-        let keys = json
-            .get("keys")
-            .and_then(serde_json::Value::as_array)
-            .map_or(0, Vec::len);
-        if self.jwks && keys == 0 {
-            return Err(format!("no keys: {body}"));
+        if self.token
+            && (text("access_token").is_none_or(str::is_empty)
+                || !json
+                    .get("expires_in")
+                    .is_some_and(serde_json::Value::is_u64))
+        {
+            return Err(format!("no access_token or expires_in: {body}"));
+        }
+        if self.jwks {
+            let keys = json
+                .get("keys")
+                .and_then(serde_json::Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let private = ["d", "p", "q", "dp", "dq", "qi", "k"];
+            if keys.is_empty()
+                || keys
+                    .iter()
+                    .any(|key| private.iter().any(|m| key.get(m).is_some()))
+            {
+                return Err(format!("no keys, or a private member: {body}"));
+            }
         }
         Ok(())
     }

@@ -153,9 +153,11 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthenticated {
 
 /// The principal of `parts` and the settings that checked it: the layer's,
 /// or, without one, those of a `CredentialLayer` extension, which then
-/// verifies. `anonymous`: a request without a credential is no refusal.
+/// verifies once and marks the request as the layer would, so that a
+/// second extractor does not verify (and spend credits) again.
+/// `anonymous`: a request without a credential is no refusal.
 async fn principal_of(
-    parts: &Parts,
+    parts: &mut Parts,
     anonymous: bool,
 ) -> Result<(Option<Principal>, Arc<Settings>), Response> {
     if let Some(Checked(settings)) = parts.extensions.get::<Checked>().cloned() {
@@ -175,8 +177,15 @@ async fn principal_of(
     };
     let settings = Arc::clone(layer.shared_settings());
     match settings.check(parts).await {
-        Ok(principal) => Ok((principal, settings)),
+        Ok(principal) => {
+            if let Some(principal) = &principal {
+                parts.extensions.insert(principal.clone());
+            }
+            parts.extensions.insert(Checked(Arc::clone(&settings)));
+            Ok((principal, settings))
+        }
         Err(rejection) if anonymous && rejection.reason() == Reason::Missing => {
+            parts.extensions.insert(Checked(Arc::clone(&settings)));
             Ok((None, settings))
         }
         Err(rejection) => Err(IntoResponse::into_response(settings.reject(rejection))),

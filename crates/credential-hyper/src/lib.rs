@@ -8,7 +8,8 @@
 //! public face of a rejection) lives in `credential-core`'s
 //! [`guard`](credential_core::guard) and
 //! [`render`](credential_core::render); this crate wires it into tower, and
-//! answers exactly as `credential-actix` does.
+//! refuses requests with byte for byte the answers `credential-actix`
+//! gives (both replay core's shared rejection table in their tests).
 //!
 //! - [`CredentialLayer`]: the layer and its options (optional mode, CORS
 //!   preflight skip, realm, credential sources, error body hook) and

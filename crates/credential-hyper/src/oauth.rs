@@ -16,7 +16,7 @@ use bytes::{Buf, Bytes};
 use credential_core::Principal;
 use credential_core::key::KeyStore;
 pub use credential_core::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH};
-use credential_core::oauth::{MAX_FORM_LEN, OAuthError, OAuthErrorCode, OAuthFront, OAuthResponse};
+use credential_core::oauth::{MAX_FORM_LEN, OAuthFront, OAuthResponse};
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response};
 use http_body_util::{BodyExt, Full};
@@ -105,11 +105,16 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
     }
 
     /// Lets introspection and revocation callers authenticate with any
-    /// credential `layer` accepts, checked by it in optional mode; callers
-    /// without one still authenticate as clients (Basic or form).
+    /// credential `layer` accepts, verified by it in optional mode; callers
+    /// without one still authenticate as clients (Basic or form). Only the
+    /// verification is taken from `layer`: the scopes a caller needs are
+    /// the front's ([`OAuthFront::require_for_introspection`]), which
+    /// hold for every caller, however it authenticated.
     #[must_use]
     pub fn accept_callers(mut self, layer: &CredentialLayer) -> Self {
-        self.callers = Some(Arc::clone(layer.clone().optional().shared_settings()));
+        self.callers = Some(Arc::clone(
+            layer.verifying_only().optional().shared_settings(),
+        ));
         self
     }
 
@@ -287,8 +292,7 @@ impl<S: KeyStore + ?Sized + 'static> OAuthService<S> {
             Err(refused) => return render(refused),
         };
         let Some(body) = read_limited(body).await else {
-            let realm = self.front.faces().realm();
-            return render(OAuthError::new(OAuthErrorCode::InvalidRequest).to_response(realm));
+            return render(self.front.unreadable_body());
         };
         let verified = parts.extensions.get::<Principal>().cloned();
         let response = match self.endpoint {

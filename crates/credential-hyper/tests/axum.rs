@@ -127,3 +127,27 @@ async fn with_no_configuration_the_extractor_fails_closed() {
     );
     assert_eq!(send(&app, "GET", "/strict", Some("anything")).await.0, 500);
 }
+
+#[tokio::test]
+async fn two_extractors_without_a_layer_verify_once() {
+    let world = World::new().unwrap();
+    let counting = credential_core::testing::Counting::new(world.verifier());
+    let calls = std::sync::Arc::clone(&counting.calls);
+    let layer = CredentialLayer::new(counting).realm(REALM).unwrap();
+    let app = Router::new()
+        .route(
+            "/both",
+            get(|a: Authenticated, b: MaybeAuthenticated| async move {
+                format!(
+                    "{} {}",
+                    a.subject(),
+                    b.principal().map_or("-", |p| p.subject())
+                )
+            }),
+        )
+        .layer(Extension(layer));
+    let key = world.key("reports:read").await.unwrap();
+    let reply = send(&app, "GET", "/both", Some(key.key.expose_secret())).await;
+    assert_eq!(reply, (200, "acme acme".to_owned()));
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -81,11 +81,12 @@ fn reply(reply: Reply) -> HttpResponse {
 }
 
 /// A request's `Content-Type` and at most one byte more body than
-/// [`JSON_LIMIT`], so that the demo refuses anything larger itself.
+/// [`JSON_LIMIT`], so that the demo refuses anything larger itself; the
+/// demo's answer when the body cannot be read.
 async fn body_of(
     req: &HttpRequest,
     mut payload: web::Payload,
-) -> Result<(Option<Vec<u8>>, Vec<u8>), actix_web::Error> {
+) -> Result<(Option<Vec<u8>>, Vec<u8>), HttpResponse> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -93,7 +94,9 @@ async fn body_of(
     let limit = JSON_LIMIT.saturating_add(1);
     let mut body = Vec::new();
     while let Some(chunk) = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await {
-        let chunk = chunk?;
+        let Ok(chunk) = chunk else {
+            return Err(reply(Demo::unreadable_body()));
+        };
         let room = limit.saturating_sub(body.len());
         body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
         if body.len() >= limit {
@@ -113,7 +116,10 @@ async fn create_report(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (content_type, body) = body_of(&req, payload).await?;
+    let (content_type, body) = match body_of(&req, payload).await {
+        Ok(read) => read,
+        Err(refused) => return Ok(refused),
+    };
     Ok(reply(demo.create_report(
         &who,
         content_type.as_deref(),
@@ -127,7 +133,10 @@ async fn create_key(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (content_type, body) = body_of(&req, payload).await?;
+    let (content_type, body) = match body_of(&req, payload).await {
+        Ok(read) => read,
+        Err(refused) => return Ok(refused),
+    };
     match demo.create_key(&who, content_type.as_deref(), &body).await {
         Ok(answer) => Ok(reply(answer)),
         // Rendered as the middleware renders its own refusals.
@@ -150,7 +159,10 @@ async fn roll_key(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (content_type, body) = body_of(&req, payload).await?;
+    let (content_type, body) = match body_of(&req, payload).await {
+        Ok(read) => read,
+        Err(refused) => return Ok(refused),
+    };
     Ok(reply(
         demo.roll_key(&who, &id, content_type.as_deref(), &body)
             .await,

@@ -34,8 +34,10 @@ pub(super) async fn read_form<S: KeyStore + ?Sized>(
         Ok(head) => head,
         Err(refused) => return Ok(Err(render(refused))),
     };
-    let body = read_limited(payload).await?;
-    Ok(Ok((head, body)))
+    match read_limited(payload).await {
+        Ok(body) => Ok(Ok((head, body))),
+        Err(_) => Ok(Err(render(front.unreadable_body()))),
+    }
 }
 
 /// Reads at most one byte more than core's limit, so that an oversized

@@ -1,7 +1,7 @@
 //! The OAuth 2.0 endpoints as actix-web routes: token (RFC 6749 §4.4 and
 //! §6), introspection (RFC 7662), revocation (RFC 7009) and JWKS.
 //!
-//! Core's [`OAuthEndpoints`](credential_core::oauth::OAuthEndpoints) does the work and renders every answer; these
+//! Core's [`OAuthFront`] does the work and renders every answer; these
 //! routes read the request (form content type, a body bounded by
 //! [`MAX_FORM_LEN`](credential_core::oauth::MAX_FORM_LEN), the
 //! `Authorization` header), find the caller, and copy core's response.
@@ -101,11 +101,14 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
     }
 
     /// Lets introspection and revocation callers authenticate with any
-    /// credential `auth` accepts, checked by it in optional mode; callers
-    /// without one still authenticate as clients (Basic or form).
+    /// credential `auth` accepts, verified by it in optional mode; callers
+    /// without one still authenticate as clients (Basic or form). Only the
+    /// verification is taken from `auth`: the scopes a caller needs are
+    /// the front's ([`OAuthFront::require_for_introspection`]), which
+    /// hold for every caller, however it authenticated.
     #[must_use]
     pub fn accept_callers(mut self, auth: &CredentialAuth) -> Self {
-        self.callers = Some(auth.clone().optional());
+        self.callers = Some(auth.verifying_only().optional());
         self
     }
 

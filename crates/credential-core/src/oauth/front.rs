@@ -6,6 +6,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use zeroize::Zeroizing;
+
 use crate::guard::ConfigError;
 use crate::key::KeyStore;
 use crate::oauth::endpoints::OAuthEndpoints;
@@ -28,16 +30,27 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 /// What the head of a form request carries: the `Authorization` header as
 /// text, if one was sent. Made by [`OAuthFront::check_head`], before the
-/// body is read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// body is read. The header may hold a client secret: it is wiped on drop
+/// and `Debug` shows only whether it was sent.
 pub struct FormHead {
-    authorization: Option<String>,
+    authorization: Option<Zeroizing<String>>,
+}
+
+impl fmt::Debug for FormHead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FormHead")
+            .field(
+                "authorization",
+                &self.authorization.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl FormHead {
     /// The `Authorization` header, if any.
     pub fn authorization(&self) -> Option<&str> {
-        self.authorization.as_deref()
+        self.authorization.as_ref().map(|value| value.as_str())
     }
 }
 
@@ -73,7 +86,8 @@ impl<S: KeyStore + ?Sized> OAuthFront<S> {
     }
 
     /// Requires the scope expression `expression` of every introspection
-    /// caller (for example `tokens:introspect`).
+    /// caller (for example `tokens:introspect`), however it authenticated;
+    /// replaces an earlier one.
     ///
     /// # Errors
     ///
@@ -84,7 +98,8 @@ impl<S: KeyStore + ?Sized> OAuthFront<S> {
     }
 
     /// Requires the scope expression `expression` of every revocation
-    /// caller. Without one, any authenticated caller may revoke the tokens
+    /// caller, however it authenticated; replaces an earlier one. Without
+    /// one, any authenticated caller may revoke the tokens
     /// of its own subject, which is what RFC 7009 expects.
     ///
     /// # Errors
@@ -119,10 +134,16 @@ impl<S: KeyStore + ?Sized> OAuthFront<S> {
         require_form_content_type(content_type).map_err(|error| error.to_response(realm))?;
         let authorization = match authorization {
             [] => None,
-            [one] => Some(String::from_utf8_lossy(one).into_owned()),
+            [one] => Some(Zeroizing::new(String::from_utf8_lossy(one).into_owned())),
             _ => return Err(OAuthError::new(OAuthErrorCode::InvalidRequest).to_response(realm)),
         };
         Ok(FormHead { authorization })
+    }
+
+    /// The answer when a request's body cannot be read to its end (the
+    /// client broke the stream): `invalid_request`.
+    pub fn unreadable_body(&self) -> OAuthResponse {
+        OAuthError::new(OAuthErrorCode::InvalidRequest).to_response(self.faces().realm())
     }
 
     /// The token endpoint: `client_credentials` and `refresh_token`.

@@ -64,6 +64,14 @@ impl Routes {
     /// Answers `req`.
     pub(crate) async fn serve(self, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
         let path = req.uri().path().to_owned();
+        if path == "/v1/keys" || path.starts_with("/v1/keys/") {
+            let routes = self.clone();
+            let handler = service_fn(move |req: Request<Incoming>| {
+                let routes = routes.clone();
+                async move { Ok::<_, Infallible>(routes.keys(req).await) }
+            });
+            return Ok(boxed(self.admin.layer(handler).oneshot(req).await));
+        }
         let Some(target) = target(&path) else {
             return Ok(reply(Demo::not_found()));
         };
@@ -100,8 +108,9 @@ impl Routes {
                 let handler = service_fn(move |req: Request<Incoming>| {
                     let demo = demo.clone();
                     async move {
-                        let Some((who, content_type, body)) = read(req).await else {
-                            return Ok::<_, Infallible>(unchecked());
+                        let (who, content_type, body) = match read(req).await {
+                            Ok(read) => read,
+                            Err(refused) => return Ok::<_, Infallible>(refused),
                         };
                         Ok(reply(demo.create_report(
                             &who,
@@ -112,59 +121,55 @@ impl Routes {
                 });
                 boxed(self.write.layer(handler).oneshot(req).await)
             }
-            (Target::Keys, Method::POST) => {
-                let admin = self.admin.clone();
-                let handler = service_fn(move |req: Request<Incoming>| {
-                    let (demo, admin) = (demo.clone(), admin.clone());
-                    async move {
-                        let Some((who, content_type, body)) = read(req).await else {
-                            return Ok::<_, Infallible>(unchecked());
-                        };
-                        let answer = match demo
-                            .create_key(&who, content_type.as_deref(), &body)
-                            .await
-                        {
-                            Ok(answer) => reply(answer),
-                            // Rendered as the layer renders its own refusals.
-                            Err(rejection) => admin.reject(rejection).into_response().map(box_body),
-                        };
-                        Ok(answer)
-                    }
-                });
-                boxed(self.admin.layer(handler).oneshot(req).await)
-            }
-            (Target::Key(id), Method::DELETE) => {
-                let id = id.to_owned();
-                let handler = service_fn(move |req: Request<Incoming>| {
-                    let (demo, id) = (demo.clone(), id.clone());
-                    async move {
-                        Ok::<_, Infallible>(match principal(&req) {
-                            Some(who) => reply(demo.revoke_key(who, &id).await),
-                            None => unchecked(),
-                        })
-                    }
-                });
-                boxed(self.admin.layer(handler).oneshot(req).await)
-            }
-            (Target::Roll(id), Method::POST) => {
-                let id = id.to_owned();
-                let handler = service_fn(move |req: Request<Incoming>| {
-                    let (demo, id) = (demo.clone(), id.clone());
-                    async move {
-                        let Some((who, content_type, body)) = read(req).await else {
-                            return Ok::<_, Infallible>(unchecked());
-                        };
-                        Ok(reply(
-                            demo.roll_key(&who, &id, content_type.as_deref(), &body)
-                                .await,
-                        ))
-                    }
-                });
-                boxed(self.admin.layer(handler).oneshot(req).await)
-            }
-            _ => method_not_allowed(),
+            (target, _) => method_not_allowed(target),
         };
         Ok(answer)
+    }
+
+    /// The `/v1/keys` routes, behind the `keys:admin` layer as a whole:
+    /// the credential is checked before the route is, as for a scope of
+    /// routes.
+    async fn keys(self, req: Request<Incoming>) -> Response<Body> {
+        let path = req.uri().path().to_owned();
+        let method = req.method().clone();
+        let Some(target) = target(&path) else {
+            return reply(Demo::not_found());
+        };
+        match (target, method) {
+            (Target::Keys, Method::POST) => {
+                let (who, content_type, body) = match read(req).await {
+                    Ok(read) => read,
+                    Err(refused) => return refused,
+                };
+                match self
+                    .demo
+                    .create_key(&who, content_type.as_deref(), &body)
+                    .await
+                {
+                    Ok(answer) => reply(answer),
+                    // Rendered as the layer renders its own refusals.
+                    Err(rejection) => self.admin.reject(rejection).into_response().map(box_body),
+                }
+            }
+            (Target::Key(id), Method::DELETE) => match principal(&req) {
+                Some(who) => reply(self.demo.revoke_key(who, id).await),
+                None => unchecked(),
+            },
+            (Target::Roll(id), Method::POST) => {
+                let id = id.to_owned();
+                let (who, content_type, body) = match read(req).await {
+                    Ok(read) => read,
+                    Err(refused) => return refused,
+                };
+                reply(
+                    self.demo
+                        .roll_key(&who, &id, content_type.as_deref(), &body)
+                        .await,
+                )
+            }
+            // As actix-web's scope of routes: no route, whatever the path.
+            _ => reply(Demo::not_found()),
+        }
     }
 }
 
@@ -207,10 +212,16 @@ fn unchecked() -> Response<Body> {
 
 /// A request's principal, `Content-Type` and at most one byte more body
 /// than [`JSON_LIMIT`], so that the demo refuses anything larger itself;
-/// `None` without a principal.
-async fn read(req: Request<Incoming>) -> Option<(Principal, Option<Vec<u8>>, Vec<u8>)> {
+/// otherwise the answer to send (no principal, or a broken body).
+async fn read(
+    req: Request<Incoming>,
+) -> Result<(Principal, Option<Vec<u8>>, Vec<u8>), Response<Body>> {
     let (parts, mut body) = req.into_parts();
-    let who = parts.extensions.get::<Principal>().cloned()?;
+    let who = parts
+        .extensions
+        .get::<Principal>()
+        .cloned()
+        .ok_or_else(unchecked)?;
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -218,15 +229,18 @@ async fn read(req: Request<Incoming>) -> Option<(Principal, Option<Vec<u8>>, Vec
     let limit = JSON_LIMIT.saturating_add(1);
     let mut read = Vec::new();
     while read.len() < limit {
-        let Some(Ok(frame)) = body.frame().await else {
+        let Some(frame) = body.frame().await else {
             break;
+        };
+        let Ok(frame) = frame else {
+            return Err(reply(Demo::unreadable_body()));
         };
         if let Ok(data) = frame.into_data() {
             let room = limit.saturating_sub(read.len());
             read.extend_from_slice(data.get(..room).unwrap_or(&data));
         }
     }
-    Some((who, content_type, read))
+    Ok((who, content_type, read))
 }
 
 /// The demo's reply as a response.
@@ -244,9 +258,21 @@ fn reply(reply: Reply) -> Response<Body> {
     response
 }
 
-fn method_not_allowed() -> Response<Body> {
+/// 405, with the methods `target` takes.
+fn method_not_allowed(target: Target<'_>) -> Response<Body> {
+    let allow = match target {
+        Target::Reports => "GET, POST",
+        Target::Health | Target::Whoami | Target::Jwks => "GET",
+        Target::Key(_) => "DELETE",
+        Target::Keys | Target::Roll(_) | Target::Token | Target::Introspect | Target::Revoke => {
+            "POST"
+        }
+    };
     let mut response = Response::new(box_body(Full::new(Bytes::new())));
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
     response
 }
 
