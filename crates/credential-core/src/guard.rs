@@ -443,6 +443,12 @@ macro_rules! __middleware_builder {
             pub fn is_optional(&self) -> bool {
                 self.guard().is_optional()
             }
+
+            /// The same verification without any scope requirement.
+            #[allow(dead_code, reason = "not every adapter needs it")]
+            pub(crate) fn verifying_only(&self) -> Self {
+                Self::from_guard(self.guard().without_requirement())
+            }
         }
     };
 }

@@ -939,3 +939,53 @@ pub struct RejectionCase {
     /// The status, headers and body the response must have.
     pub expected: Answer,
 }
+
+impl RejectionCase {
+    /// Checks a response: exactly the expected status, headers (`names`
+    /// lists every header sent; `header` gives the values of one) and
+    /// body. `Err` says what differs.
+    ///
+    /// # Errors
+    ///
+    /// A description of the first difference.
+    pub fn check(
+        &self,
+        status: u16,
+        names: &[String],
+        header: &dyn Fn(&str) -> Vec<String>,
+        body: &str,
+    ) -> Result<(), String> {
+        let expected = &self.expected;
+        if status != expected.status() {
+            return Err(format!(
+                "{}: status {status}, expected {}",
+                self.name,
+                expected.status()
+            ));
+        }
+        if names.len() != expected.headers().len() {
+            return Err(format!(
+                "{}: headers {names:?}, expected {:?}",
+                self.name,
+                expected.headers()
+            ));
+        }
+        for (name, value) in expected.headers() {
+            if header(name) != [value.clone()] {
+                return Err(format!(
+                    "{}: {name} is {:?}, expected {value}",
+                    self.name,
+                    header(name)
+                ));
+            }
+        }
+        if body != expected.body() {
+            return Err(format!(
+                "{}: body {body}, expected {}",
+                self.name,
+                expected.body()
+            ));
+        }
+        Ok(())
+    }
+}

@@ -118,11 +118,6 @@ impl CredentialLayer {
         &self.settings.guard
     }
 
-    /// The same verification without any scope requirement.
-    pub(crate) fn verifying_only(&self) -> Self {
-        Self::from_guard(self.guard().without_requirement())
-    }
-
     /// The refusal for `rejection`, rendered as this layer renders its
     /// own.
     pub fn reject(&self, rejection: Rejection) -> CredentialRejection {

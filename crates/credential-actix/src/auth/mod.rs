@@ -140,11 +140,6 @@ impl CredentialAuth {
         &self.settings.guard
     }
 
-    /// The same verification without any scope requirement.
-    pub(crate) fn verifying_only(&self) -> Self {
-        Self::from_guard(self.guard().without_requirement())
-    }
-
     /// The refusal for `rejection`, rendered as this middleware renders
     /// its own.
     pub fn reject(&self, rejection: Rejection) -> CredentialError {
