@@ -114,6 +114,22 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
 
     /// The token endpoint, `POST`.
     pub fn token(&self) -> Route {
+        self.form_route(Form::Token)
+    }
+
+    /// The introspection endpoint, `POST`.
+    pub fn introspect(&self) -> Route {
+        self.with_callers(self.form_route(Form::Introspect))
+    }
+
+    /// The revocation endpoint, `POST`.
+    pub fn revoke(&self) -> Route {
+        self.with_callers(self.form_route(Form::Revoke))
+    }
+
+    /// A `POST` route that checks the head, reads the form and answers
+    /// with `form`'s endpoint.
+    fn form_route(&self, form: Form) -> Route {
         let front = self.front.clone();
         web::post().to(move |req: HttpRequest, payload: web::Payload| {
             let front = front.clone();
@@ -122,43 +138,15 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
                     Ok(form) => form,
                     Err(refused) => return Ok(refused),
                 };
-                Ok::<_, actix_web::Error>(render(front.token(&head, &body).await))
+                let verified = req.extensions().get::<Principal>().cloned();
+                let response = match form {
+                    Form::Token => front.token(&head, &body).await,
+                    Form::Introspect => front.introspect(&head, &body, verified).await,
+                    Form::Revoke => front.revoke(&head, &body, verified).await,
+                };
+                Ok::<_, actix_web::Error>(render(response))
             }
         })
-    }
-
-    /// The introspection endpoint, `POST`.
-    pub fn introspect(&self) -> Route {
-        let front = self.front.clone();
-        let route = web::post().to(move |req: HttpRequest, payload: web::Payload| {
-            let front = front.clone();
-            async move {
-                let (head, body) = match read_form(&front, &req, payload).await? {
-                    Ok(form) => form,
-                    Err(refused) => return Ok(refused),
-                };
-                let verified = req.extensions().get::<Principal>().cloned();
-                Ok::<_, actix_web::Error>(render(front.introspect(&head, &body, verified).await))
-            }
-        });
-        self.with_callers(route)
-    }
-
-    /// The revocation endpoint, `POST`.
-    pub fn revoke(&self) -> Route {
-        let front = self.front.clone();
-        let route = web::post().to(move |req: HttpRequest, payload: web::Payload| {
-            let front = front.clone();
-            async move {
-                let (head, body) = match read_form(&front, &req, payload).await? {
-                    Ok(form) => form,
-                    Err(refused) => return Ok(refused),
-                };
-                let verified = req.extensions().get::<Principal>().cloned();
-                Ok::<_, actix_web::Error>(render(front.revoke(&head, &body, verified).await))
-            }
-        });
-        self.with_callers(route)
     }
 
     /// The JWKS document, `GET`.
@@ -187,6 +175,14 @@ impl<S: KeyStore + ?Sized + 'static> OAuthRoutes<S> {
             None => route,
         }
     }
+}
+
+/// The endpoints that take a form.
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    Token,
+    Introspect,
+    Revoke,
 }
 
 impl<S: ?Sized> Clone for OAuthRoutes<S> {
