@@ -95,6 +95,21 @@ impl CredentialSources {
         api_key: &[&'a [u8]],
         query: Option<&'a str>,
     ) -> Result<Option<Cow<'a, str>>, Rejection> {
+        self.extract_values(
+            authorization.iter().copied(),
+            api_key.iter().copied(),
+            query,
+        )
+    }
+
+    /// [`extract`](Self::extract) from the values as a framework's header
+    /// map hands them out, without collecting them first.
+    pub fn extract_values<'a>(
+        &self,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+        api_key: impl IntoIterator<Item = &'a [u8]>,
+        query: Option<&'a str>,
+    ) -> Result<Option<Cow<'a, str>>, Rejection> {
         let mut found: Option<Cow<'a, str>> = None;
         let mut put = |credential: Cow<'a, str>| {
             if found.is_some() {
@@ -105,7 +120,7 @@ impl CredentialSources {
             }
         };
         let mut bearer = authorization
-            .iter()
+            .into_iter()
             .filter_map(|value| bearer_token(value).transpose());
         if let Some(first) = bearer.next() {
             put(Cow::Borrowed(first?))?;
@@ -114,10 +129,11 @@ impl CredentialSources {
             return Err(malformed());
         }
         if self.api_key_header.is_some() {
-            match api_key {
-                [] => {}
-                [one] => put(Cow::Borrowed(credential_text(one)?))?,
-                _ => return Err(malformed()),
+            let mut values = api_key.into_iter();
+            match (values.next(), values.next()) {
+                (None, _) => {}
+                (Some(one), None) => put(Cow::Borrowed(credential_text(one)?))?,
+                (Some(_), Some(_)) => return Err(malformed()),
             }
         }
         if let (Some(name), Some(query)) = (&self.query_parameter, query)

@@ -277,6 +277,30 @@ impl Guard {
         }
     }
 
+    /// Checks a request from its raw values: `verified` as for
+    /// [`check`](Self::check), every `Authorization` value, every value of
+    /// the API-key header (none when it is disabled) and the query string,
+    /// which [`CredentialSources::extract_values`] reads. A principal an
+    /// enclosing middleware verified skips the reading.
+    ///
+    /// # Errors
+    ///
+    /// The [`Rejection`] to answer with [`answer`](Self::answer).
+    pub async fn check_values<'r>(
+        &self,
+        verified: Option<Principal>,
+        authorization: impl IntoIterator<Item = &'r [u8]>,
+        api_key: impl IntoIterator<Item = &'r [u8]>,
+        query: Option<&'r str>,
+    ) -> Result<Option<Principal>, Rejection> {
+        if verified.is_some() {
+            return self.check(verified, None).await;
+        }
+        let query = self.sources.query_parameter().and(query);
+        let presented = self.sources.extract_values(authorization, api_key, query)?;
+        self.check(None, presented.as_deref()).await
+    }
+
     /// The answer to `rejection`: status, headers, body.
     pub fn answer(&self, rejection: &Rejection) -> Answer {
         self.renderer.render(rejection)

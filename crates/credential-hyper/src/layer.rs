@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use credential_core::guard::Guard;
 use credential_core::{Principal, Rejection};
-use http::header::{self, HeaderName};
+use http::header::{self, HeaderName, HeaderValue};
 use http::request::Parts;
 use tower_layer::Layer;
 
 use crate::rejection::CredentialRejection;
-use crate::request::{Checked, presented_credential};
+use crate::request::Checked;
 use crate::service::CredentialService;
 
 /// A tower [`Layer`] that verifies the request's credential and puts the
@@ -133,17 +133,22 @@ impl Settings {
     /// Checks a request: `Ok(Some)` with the principal, `Ok(None)` when in
     /// optional mode no credential was presented.
     pub(crate) async fn check(&self, parts: &Parts) -> Result<Option<Principal>, Rejection> {
-        let verified = parts.extensions.get::<Principal>().cloned();
-        let credential = match verified {
-            Some(_) => None,
-            None => presented_credential(
-                &parts.headers,
+        let headers = &parts.headers;
+        let api_key = self
+            .api_key_header
+            .as_ref()
+            .map(|name| headers.get_all(name).iter().map(HeaderValue::as_bytes));
+        self.guard
+            .check_values(
+                parts.extensions.get::<Principal>().cloned(),
+                headers
+                    .get_all(header::AUTHORIZATION)
+                    .iter()
+                    .map(|v| v.as_bytes()),
+                api_key.into_iter().flatten(),
                 parts.uri.query(),
-                self.guard.credential_sources(),
-                self.api_key_header.as_ref(),
-            )?,
-        };
-        self.guard.check(verified, credential.as_deref()).await
+            )
+            .await
     }
 
     /// Checks a request and, when it may go on, puts its principal (if

@@ -10,13 +10,12 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpMessage as _, HttpRequest};
 use credential_core::guard::Guard;
 use credential_core::{Principal, Rejection};
 
 use crate::rejection::CredentialError;
-use crate::request::presented_credential;
 
 pub use service::CredentialAuthMiddleware;
 
@@ -156,15 +155,21 @@ impl Settings {
     /// optional mode no credential was presented.
     pub(crate) async fn check(&self, req: &HttpRequest) -> Result<Option<Principal>, Rejection> {
         let verified = req.extensions().get::<Principal>().cloned();
-        let credential = match verified {
-            Some(_) => None,
-            None => presented_credential(
-                req,
-                self.guard.credential_sources(),
-                self.api_key_header.as_ref(),
-            )?,
-        };
-        self.guard.check(verified, credential.as_deref()).await
+        let headers = req.headers();
+        let api_key = self
+            .api_key_header
+            .as_ref()
+            .map(|name| headers.get_all(name).map(HeaderValue::as_bytes));
+        self.guard
+            .check_values(
+                verified,
+                headers
+                    .get_all(header::AUTHORIZATION)
+                    .map(HeaderValue::as_bytes),
+                api_key.into_iter().flatten(),
+                Some(req.query_string()),
+            )
+            .await
     }
 
     /// Whether `req` goes through unchecked as a CORS preflight.
