@@ -9,25 +9,16 @@ use actix_web::{HttpResponse, ResponseError};
 use credential_core::Rejection;
 use credential_core::render::{Answer, Refusal, Renderer};
 
-/// An actix-web response with `status`, `headers` in order, and `body`:
-/// how core's answers (refusals, OAuth responses) are sent.
-pub(crate) fn http_response(
-    status: u16,
-    headers: &[(&'static str, String)],
-    body: String,
-) -> HttpResponse {
+/// Core's answer (a refusal, or an OAuth endpoint's response) as an
+/// actix-web response: the status, the headers in order, the body.
+pub(crate) fn render(answer: Answer) -> HttpResponse {
+    let (status, headers, body) = answer.into_parts();
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     for (name, value) in headers {
-        response.append_header((*name, value.as_str()));
+        response.append_header((name, value));
     }
     response.body(body)
-}
-
-/// Core's answer to a refusal as an actix-web response.
-pub(crate) fn respond(answer: Answer) -> HttpResponse {
-    let (status, headers) = (answer.status(), answer.headers().to_vec());
-    http_response(status, &headers, answer.into_body())
 }
 
 /// A refused request, as an actix-web error: it renders the rejection's
@@ -105,6 +96,6 @@ impl ResponseError for CredentialError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        respond(self.0.answer())
+        render(self.0.answer())
     }
 }

@@ -150,11 +150,7 @@ impl Renderer {
             None => (JSON_CONTENT_TYPE.to_owned(), face.json_body()),
         };
         headers.push(("content-type", content_type));
-        Answer {
-            status: face.status(),
-            headers,
-            body,
-        }
+        Answer::new(face.status(), headers, body)
     }
 }
 
@@ -168,35 +164,9 @@ impl fmt::Debug for Renderer {
 }
 
 /// A refusal ready to send: status, headers in order (lowercase names),
-/// body. Adapters copy it into their framework's response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-}
-
-impl Answer {
-    /// The HTTP status code.
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The headers to set, in order, with lowercase names.
-    pub fn headers(&self) -> &[(&'static str, String)] {
-        &self.headers
-    }
-
-    /// The body.
-    pub fn body(&self) -> &str {
-        &self.body
-    }
-
-    /// The body, moved out for the framework to send.
-    pub fn into_body(self) -> String {
-        self.body
-    }
-}
+/// body. It is the type of the OAuth endpoints' answers too, so adapters
+/// copy both with one function.
+pub type Answer = crate::oauth::OAuthResponse;
 
 /// Whether `value` can be sent as a header value: non-empty, visible ASCII,
 /// spaces and tabs.

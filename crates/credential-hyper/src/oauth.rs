@@ -16,15 +16,15 @@ use bytes::{Buf, Bytes};
 use credential_core::Principal;
 use credential_core::key::KeyStore;
 pub use credential_core::oauth::{INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH};
-use credential_core::oauth::{MAX_FORM_LEN, OAuthFront, OAuthResponse};
+use credential_core::oauth::{MAX_FORM_LEN, OAuthFront};
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use tower_service::Service;
 use zeroize::Zeroizing;
 
 use crate::layer::{CredentialLayer, Settings};
-use crate::response::{http_response, respond};
+use crate::response::render;
 
 /// The OAuth 2.0 endpoints of [`OAuthEndpoints`](credential_core::oauth::OAuthEndpoints) as tower services, and
 /// (feature `axum`) as an axum router.
@@ -262,7 +262,8 @@ impl<S: KeyStore + ?Sized + 'static> OAuthService<S> {
         B::Data: Send,
     {
         if req.method() != self.endpoint.method() {
-            let mut refused = http_response(405, &[], String::new());
+            let mut refused = Response::new(Full::new(Bytes::new()));
+            *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
             refused
                 .headers_mut()
                 .insert(header::ALLOW, self.endpoint.allow());
@@ -275,7 +276,7 @@ impl<S: KeyStore + ?Sized + 'static> OAuthService<S> {
         if let Some(callers) = &self.callers
             && let Err(rejection) = Settings::admit(callers, &mut parts).await
         {
-            return respond(callers.guard.answer(&rejection));
+            return render(callers.guard.answer(&rejection));
         }
         let content_type = parts
             .headers
@@ -331,10 +332,4 @@ async fn read_limited<B: http_body::Body>(body: B) -> Option<Zeroizing<Vec<u8>>>
         }
     }
     Some(read)
-}
-
-/// Copies core's response: status, headers in order, body.
-fn render(response: OAuthResponse) -> Response<Full<Bytes>> {
-    let (status, headers) = (response.status(), response.headers().to_vec());
-    http_response(status, &headers, response.into_body())
 }

@@ -9,7 +9,7 @@ use credential_core::render::{Refusal, Renderer};
 use http::Response;
 use http_body_util::Full;
 
-use crate::response::respond;
+use crate::response::render;
 
 /// A refused request: it renders the rejection's public face (status,
 /// `WWW-Authenticate`, `Retry-After`, JSON body or the hook's body) and
@@ -53,7 +53,7 @@ impl CredentialRejection {
 
     /// The response: status, headers and body of the rejection table.
     pub fn into_response(self) -> Response<Full<Bytes>> {
-        respond(self.0.answer())
+        render(self.0.answer())
     }
 }
 

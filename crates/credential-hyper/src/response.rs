@@ -10,15 +10,12 @@ use http_body_util::{Either, Full};
 /// or a refusal's.
 pub type CredentialBody<B> = Either<B, Full<Bytes>>;
 
-/// An `http` response with `status`, `headers` in order, and `body`: how
-/// core's answers (refusals, OAuth responses) are sent. Core's header
-/// names and values are valid ones; one that were not would be left out
-/// rather than sent broken.
-pub(crate) fn http_response(
-    status: u16,
-    headers: &[(&'static str, String)],
-    body: String,
-) -> Response<Full<Bytes>> {
+/// Core's answer (a refusal, or an OAuth endpoint's response) as an
+/// `http` response: the status, the headers in order, the body. Core's
+/// header names and values are valid ones; one that were not would be
+/// left out rather than sent broken.
+pub(crate) fn render(answer: Answer) -> Response<Full<Bytes>> {
+    let (status, headers, body) = answer.into_parts();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -26,16 +23,10 @@ pub(crate) fn http_response(
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
+            HeaderValue::try_from(value),
         ) {
             map.append(name, value);
         }
     }
     response
-}
-
-/// Core's answer to a refusal as an `http` response.
-pub(crate) fn respond(answer: Answer) -> Response<Full<Bytes>> {
-    let (status, headers) = (answer.status(), answer.headers().to_vec());
-    http_response(status, &headers, answer.into_body())
 }

@@ -12,7 +12,7 @@ use http_body_util::Either;
 use tower_service::Service;
 
 use crate::layer::Settings;
-use crate::response::{CredentialBody, respond};
+use crate::response::{CredentialBody, render};
 
 /// The future of one checked request.
 type CheckFuture<B, E> =
@@ -67,7 +67,7 @@ where
                     let response = inner.call(Request::from_parts(parts, body)).await?;
                     Ok(response.map(Either::Left))
                 }
-                Err(rejection) => Ok(respond(settings.guard.answer(&rejection)).map(Either::Right)),
+                Err(rejection) => Ok(render(settings.guard.answer(&rejection)).map(Either::Right)),
             }
         })
     }

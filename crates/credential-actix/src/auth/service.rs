@@ -11,7 +11,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, forward_ready};
 
 use super::Settings;
-use crate::rejection::respond;
+use crate::rejection::render;
 use crate::request::Checked;
 
 /// The future of one checked request.
@@ -82,7 +82,7 @@ where
                     Ok(response.map_into_left_body())
                 }
                 Err(rejection) => {
-                    let response = respond(settings.guard.answer(&rejection));
+                    let response = render(settings.guard.answer(&rejection));
                     Ok(req.into_response(response).map_into_right_body())
                 }
             }

@@ -1,6 +1,6 @@
 //! The framework side of the endpoints: the head's values for core's
 //! checks, a form body read within core's limit, and core's
-//! [`OAuthResponse`] copied into an actix-web response.
+//! [`OAuthResponse`](credential_core::oauth::OAuthResponse) copied into an actix-web response.
 
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -8,11 +8,11 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use credential_core::key::KeyStore;
-use credential_core::oauth::{FormHead, MAX_FORM_LEN, OAuthFront, OAuthResponse};
+use credential_core::oauth::{FormHead, MAX_FORM_LEN, OAuthFront};
 use futures_core::Stream;
 use zeroize::Zeroizing;
 
-use crate::rejection::http_response;
+pub(super) use crate::rejection::render;
 
 /// A form body, wiped on drop: it may hold a client secret or a token.
 pub(super) type FormBody = Zeroizing<Vec<u8>>;
@@ -56,10 +56,4 @@ async fn read_limited(mut payload: web::Payload) -> Result<FormBody, actix_web::
         }
     }
     Ok(body)
-}
-
-/// Copies core's response: status, headers in order, body.
-pub(super) fn render(response: OAuthResponse) -> HttpResponse {
-    let (status, headers) = (response.status(), response.headers().to_vec());
-    http_response(status, &headers, response.into_body())
 }

@@ -214,7 +214,7 @@ impl<S: KeyStore + ?Sized> OAuthFront<S> {
         if let Some(required) = required
             && let Err(rejection) = caller.require(required)
         {
-            return Err(self.renderer.render(&rejection).into());
+            return Err(self.renderer.render(&rejection));
         }
         Ok(caller)
     }

@@ -16,7 +16,9 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 pub const NO_STORE_HEADERS: [(&str, &str); 2] =
     [("cache-control", "no-store"), ("pragma", "no-cache")];
 
-/// A response ready to send: status, headers in order, body.
+/// A response ready to send: status, headers in order, body; the answers
+/// of the endpoints and, as [`Answer`](crate::render::Answer), the
+/// middleware's refusals.
 ///
 /// Adapters copy it into their framework's response type unchanged. The
 /// body may hold tokens, so it is wiped on drop and `Debug` shows only its
@@ -66,6 +68,15 @@ impl OAuthResponse {
         }
     }
 
+    /// A response with `headers` and `body`.
+    pub(crate) fn new(status: u16, headers: Vec<(&'static str, String)>, body: String) -> Self {
+        Self {
+            status,
+            headers,
+            body: Zeroizing::new(body),
+        }
+    }
+
     pub(crate) fn push_header(&mut self, name: &'static str, value: String) {
         self.headers.push((name, value));
     }
@@ -93,6 +104,12 @@ impl OAuthResponse {
     pub fn into_body(mut self) -> String {
         std::mem::take(&mut *self.body)
     }
+
+    /// Status, headers and body, moved out for the framework to send.
+    pub fn into_parts(mut self) -> (u16, Vec<(&'static str, String)>, String) {
+        let headers = std::mem::take(&mut self.headers);
+        (self.status, headers, std::mem::take(&mut *self.body))
+    }
 }
 
 impl fmt::Debug for OAuthResponse {
@@ -102,19 +119,6 @@ impl fmt::Debug for OAuthResponse {
             .field("headers", &self.headers)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .finish()
-    }
-}
-
-/// A refusal rendered by a [`Renderer`](crate::render::Renderer), sent as
-/// an OAuth endpoint's answer: the same status, headers and body.
-impl From<crate::render::Answer> for OAuthResponse {
-    fn from(answer: crate::render::Answer) -> Self {
-        let (status, headers) = (answer.status(), answer.headers().to_vec());
-        Self {
-            status,
-            headers,
-            body: Zeroizing::new(answer.into_body()),
-        }
     }
 }
 
