@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
 use crate::clock::{Clock, SystemClock};
 use crate::rejection::{Reason, Rejection};
 use crate::scope::Requirement;
@@ -108,7 +110,7 @@ impl TokenVerifier {
 
     /// Verifies `token` completely, revocation included, and returns it.
     pub async fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        let verified = self.verify_signed(token)?;
+        let verified = self.verify_signed(token, self.clock.now())?;
         if let Some(store) = &self.revocations {
             let claims = verified.claims();
             let (jti, client, iat) = (claims.token_id(), claims.client_id(), claims.issued_at());
@@ -121,11 +123,11 @@ impl TokenVerifier {
         Ok(verified)
     }
 
-    /// Everything but revocation: shape, signature, the validation rules.
-    fn verify_signed(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+    /// Everything but revocation, at `now`: shape, signature, the
+    /// validation rules.
+    fn verify_signed(&self, token: &str, now: OffsetDateTime) -> Result<VerifiedToken, TokenError> {
         let untrusted = UntrustedToken::parse(token, self.validation.max_size())?;
-        self.ring
-            .verify(untrusted, &self.validation, self.clock.now())
+        self.ring.verify(untrusted, &self.validation, now)
     }
 
     /// [`verify_signed`](Self::verify_signed)'s claims, from the cache when
@@ -134,7 +136,9 @@ impl TokenVerifier {
     fn verified_claims(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
         let now = self.clock.now();
         let Some(cache) = &self.cache else {
-            return self.verify_signed(token).map(|v| Arc::new(v.into_claims()));
+            return self
+                .verify_signed(token, now)
+                .map(|v| Arc::new(v.into_claims()));
         };
         // Read before verifying: a ring change from here on leaves what is
         // kept below out of date, never the other way round.
