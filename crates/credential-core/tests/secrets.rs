@@ -129,3 +129,59 @@ fn debug_of_a_string_that_is_not_a_key_shows_nothing_of_it() {
         assert_eq!(refresh, r#"RefreshToken("…")"#);
     }
 }
+
+#[tokio::test]
+async fn debug_of_what_holds_tokens_and_client_secrets_shows_none_of_them() {
+    use credential_core::oauth::{OAuthEndpoints, OAuthFront};
+    use credential_core::token::jose::{Algorithm, SigningKey};
+    use credential_core::token::{KeyRing, TokenIssuer, TokenVerifier, Validation};
+
+    let f = common::fixture();
+    let created = f.key("a").await;
+    let key = created.key.expose_secret();
+    let secret = &key[key.rfind('_').unwrap() + 1..];
+
+    // A verifier that has kept a verified token in its cache.
+    let ring = KeyRing::new();
+    ring.add_signing_key("k1", SigningKey::generate(Algorithm::HS256).unwrap())
+        .unwrap();
+    let issuer = TokenIssuer::new(ring.clone(), "https://auth.example.com");
+    let token = issuer.mint_for_key(&created.record, None).unwrap();
+    let token = token.token.expose_secret();
+    let verifier = TokenVerifier::new(ring, Validation::new("https://auth.example.com"));
+    verifier.verify(token, None).await.unwrap();
+    let signature = &token[token.rfind('.').unwrap() + 1..];
+
+    // A form head holding a client's Basic credentials.
+    let front = OAuthFront::new(
+        OAuthEndpoints::new(f.manager.verifier(), issuer, verifier.clone()),
+        credential_core::FaceConfig::default(),
+    );
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{}:{key}", created.record.id.as_str()),
+        )
+    );
+    let head = front
+        .check_head(
+            Some(b"application/x-www-form-urlencoded"),
+            &[basic.as_bytes()],
+        )
+        .unwrap();
+    assert_eq!(head.authorization(), Some(basic.as_str()));
+
+    for output in [
+        format!("{verifier:?}"),
+        format!("{head:?}"),
+        format!("{front:?}"),
+    ] {
+        assert!(!output.contains(signature), "token in {output}");
+        assert!(
+            !output.contains(&basic[6..]),
+            "client credentials in {output}"
+        );
+        assert!(!output.contains(secret), "secret in {output}");
+    }
+}
