@@ -16,10 +16,13 @@ use std::sync::atomic::Ordering;
 use std::time::Duration as StdDuration;
 
 use common::{START, fixture, forge, with_wrong_secret};
-use credential_core::key::NewKey;
+use credential_core::guard::Guard;
+use credential_core::key::{Credits, NewKey};
 use credential_core::rejection::ErrorCode;
 use credential_core::scope::Requirement;
-use credential_core::{CredentialKind, FaceConfig, PublicFace, Reason, Rejection, Verifier};
+use credential_core::{
+    CredentialKind, FaceConfig, Principal, PublicFace, Reason, Rejection, Verifier,
+};
 use time::Duration;
 
 fn face(rejection: &Rejection) -> PublicFace {
@@ -548,8 +551,85 @@ async fn verification_waits_only_for_stores_and_writes_that_must_wait() {
     assert!(due.await.is_ok());
     assert_eq!(f.store.record_uses.load(Ordering::SeqCst), uses + 1);
 
+    // A metered key waits for its credit before its secret is checked,
+    // so a wrong secret waits too, and is refused once awaited.
+    let metered = f
+        .manager
+        .create(NewKey::new("acme", "reports:read".parse().unwrap()).credits(Credits::new(5)))
+        .await
+        .unwrap();
+    let metered = metered.key.expose_secret();
+    let wrong = with_wrong_secret(metered, "sk_live");
+    let waiting = verifier.verify(&wrong, None).now().unwrap_err();
+    assert_eq!(waiting.await.unwrap_err().reason(), Reason::BadSecret);
+    let waiting = verifier.verify(metered, None).now().unwrap_err();
+    assert!(waiting.await.is_ok());
+
     // A store that answers at once with an error is still a 503.
     f.store.set_down(true);
     let down = verifier.verify(key, None).now().unwrap();
     assert_eq!(down.unwrap_err().reason(), Reason::StoreUnavailable);
+}
+
+/// A guard answers without waiting when its verifier does; when it cannot,
+/// `check_values` does the whole check.
+#[tokio::test]
+async fn a_guard_answers_at_once_when_its_verifier_does() {
+    let f = fixture();
+    f.store.immediate.store(true, Ordering::SeqCst);
+    let created = f.key("reports:read").await;
+    let key = created.key.expose_secret().as_bytes();
+    let guard = Guard::new(f.manager.verifier())
+        .require("reports:read")
+        .unwrap();
+    let none: [&[u8]; 0] = [];
+
+    // A first use is recorded, which waits; after it nothing is left to
+    // write.
+    assert!(guard.check_values_now(None, none, [key], None).is_none());
+    assert!(guard.check_values(None, none, [key], None).await.is_ok());
+    let ready = guard.check_values_now(None, none, [key], None).unwrap();
+    assert_eq!(ready.unwrap().unwrap().subject(), "acme");
+    let missing = guard.check_values_now(None, none, none, None).unwrap();
+    assert_eq!(missing.unwrap_err().reason(), Reason::Missing);
+    let twice = guard
+        .check_values_now(None, none, [key, key], None)
+        .unwrap();
+    assert_eq!(twice.unwrap_err().reason(), Reason::Malformed);
+    let optional = guard.clone().optional();
+    assert!(
+        optional
+            .check_values_now(None, none, none, None)
+            .unwrap()
+            .unwrap()
+            .is_none()
+    );
+
+    // A principal verified further out is only held to the requirement.
+    let principal = ready_principal(&guard, key);
+    let stricter = guard.require("reports:write").unwrap();
+    let refused = stricter
+        .check_values_now(Some(principal.clone()), none, none, None)
+        .unwrap();
+    assert_eq!(refused.unwrap_err().reason(), Reason::InsufficientScope);
+    let kept = guard
+        .check_values_now(Some(principal), none, none, None)
+        .unwrap();
+    assert_eq!(kept.unwrap().unwrap().subject(), "acme");
+
+    // A store that cannot answer at once: no outcome now, the same one
+    // when awaited.
+    f.store.immediate.store(false, Ordering::SeqCst);
+    assert!(guard.check_values_now(None, none, [key], None).is_none());
+    let awaited = guard.check_values(None, none, [key], None).await;
+    assert_eq!(awaited.unwrap().unwrap().subject(), "acme");
+}
+
+fn ready_principal(guard: &Guard, key: &[u8]) -> Principal {
+    let none: [&[u8]; 0] = [];
+    guard
+        .check_values_now(None, none, [key], None)
+        .unwrap()
+        .unwrap()
+        .unwrap()
 }

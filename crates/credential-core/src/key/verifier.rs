@@ -98,6 +98,7 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         parsed: &ParsedKey,
         found: Result<Option<Arc<KeyRecord>>, StoreError>,
         required: Option<&Requirement>,
+        now: OffsetDateTime,
     ) -> Result<Passed, Rejection> {
         let record = match found {
             Ok(Some(record)) => record,
@@ -116,15 +117,12 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         if record.prefix != self.format.prefix() {
             return Err(Rejection::new(Reason::WrongPrefix));
         }
-        let now = self.clock.now();
         record.lifecycle_check(now).map_err(Rejection::new)?;
         if let Some(missing) = required.and_then(|requirement| requirement.missing(&record.scopes))
         {
             return Err(Rejection::insufficient_scope(missing));
         }
-        let stale = record
-            .last_used_at
-            .is_none_or(|last| now - last >= self.last_used_granularity);
+        let stale = self.is_stale(&record, now);
         Ok(Passed {
             record,
             upgrade,
@@ -179,6 +177,23 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         Ok(record)
     }
 
+    /// Whether `last_used_at` is due to be written.
+    fn is_stale(&self, record: &KeyRecord, now: OffsetDateTime) -> bool {
+        record
+            .last_used_at
+            .is_none_or(|last| now - last >= self.last_used_granularity)
+    }
+
+    /// Whether a success for `record` needs the rate limiter or a store
+    /// write (a spent credit, a hash under an older pepper, a use to
+    /// record): known before the secret is checked.
+    fn needs_more(&self, record: &KeyRecord, now: OffsetDateTime) -> bool {
+        record.rate_limit.is_some()
+            || record.credits.is_some()
+            || record.hash.pepper_version() != self.peppers.current().version()
+            || self.is_stale(record, now)
+    }
+
     /// Reports the outcome for key `id` and makes the principal.
     fn conclude(
         id: KeyId,
@@ -208,16 +223,6 @@ struct Passed {
     now: OffsetDateTime,
 }
 
-impl Passed {
-    /// Whether finishing needs the rate limiter or a store write.
-    fn needs_more(&self) -> bool {
-        self.record.rate_limit.is_some()
-            || self.record.credits.is_some()
-            || self.upgrade.is_some()
-            || self.stale
-    }
-}
-
 impl<S: KeyStore + ?Sized> Verifier for KeyVerifier<S> {
     fn verify<'a>(
         &'a self,
@@ -240,22 +245,25 @@ impl<S: KeyStore + ?Sized> Verifier for KeyVerifier<S> {
         };
         let id = parsed.id();
         // A store that answers at once (in memory, a cache hit) and a
-        // record that needs no write complete without a boxed future.
-        if let Some(found) = self.store.get_immediate(&id) {
-            let passed = match self.check_found(&parsed, found, required) {
-                Ok(passed) => passed,
-                Err(rejection) => return Verification::ready(Self::conclude(id, Err(rejection))),
-            };
-            if !passed.needs_more() {
-                return Verification::ready(Self::conclude(id, Ok(passed.record)));
+        // record that needs no write complete without a boxed future. A
+        // record that does waits before its secret is checked, so that a
+        // caller that cannot wait and starts over does not hash twice.
+        let now = self.clock.now();
+        let found = match self.store.get_immediate(&id) {
+            Some(found) if !matches!(&found, Ok(Some(record)) if self.needs_more(record, now)) => {
+                let outcome = self
+                    .check_found(&parsed, found, required, now)
+                    .map(|passed| passed.record);
+                return Verification::ready(Self::conclude(id, outcome));
             }
-            return Verification::waiting(async move {
-                Self::conclude(id, self.finish(id, passed).await)
-            });
-        }
+            found => found,
+        };
         Verification::waiting(async move {
-            let found = self.store.get(&id).await;
-            let outcome = match self.check_found(&parsed, found, required) {
+            let (found, now) = match found {
+                Some(found) => (found, now),
+                None => (self.store.get(&id).await, self.clock.now()),
+            };
+            let outcome = match self.check_found(&parsed, found, required, now) {
                 Ok(passed) => self.finish(id, passed).await,
                 Err(rejection) => Err(rejection),
             };
