@@ -135,17 +135,21 @@ impl KeyStore for SwitchStore {
     }
 }
 
-/// A verifier that counts its calls, in front of another.
+/// A verifier that counts the verifications of another that reached an
+/// outcome. One that had to wait counts when its outcome arrives: a caller
+/// that drops it unawaited (and starts over, as an adapter does after
+/// [`Guard::check_values_now`](crate::guard::Guard::check_values_now))
+/// has not verified anything.
 #[derive(Debug)]
 pub struct Counting<V> {
     /// The verifier that answers.
     pub inner: V,
-    /// How many times `verify` was called.
+    /// How many verifications reached an outcome.
     pub calls: Arc<AtomicUsize>,
 }
 
 impl<V> Counting<V> {
-    /// Counts the calls to `inner`.
+    /// Counts the verifications of `inner`.
     pub fn new(inner: V) -> Self {
         Self {
             inner,
@@ -153,7 +157,7 @@ impl<V> Counting<V> {
         }
     }
 
-    /// How many times `verify` was called so far.
+    /// How many verifications reached an outcome so far.
     pub fn count(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
@@ -165,8 +169,17 @@ impl<V: Verifier> Verifier for Counting<V> {
         credential: &'a str,
         required: Option<&'a Requirement>,
     ) -> Verification<'a> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.verify(credential, required)
+        match self.inner.verify(credential, required).now() {
+            Ok(outcome) => {
+                self.calls.fetch_add(1, Ordering::SeqCst);
+                Verification::ready(outcome)
+            }
+            Err(waiting) => Verification::waiting(async move {
+                let outcome = waiting.await;
+                self.calls.fetch_add(1, Ordering::SeqCst);
+                outcome
+            }),
+        }
     }
 }
 

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use credential_core::guard::Guard;
 use credential_core::{Principal, Rejection};
-use http::header::{self, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::request::Parts;
+use http::{Extensions, Method, Request, Uri};
 use tower_layer::Layer;
 
 use crate::rejection::CredentialRejection;
@@ -133,57 +134,116 @@ impl Settings {
     /// Checks a request: `Ok(Some)` with the principal, `Ok(None)` when in
     /// optional mode no credential was presented.
     pub(crate) async fn check(&self, parts: &Parts) -> Result<Option<Principal>, Rejection> {
-        let headers = &parts.headers;
-        let api_key = self
-            .api_key_header
-            .as_ref()
-            .map(|name| headers.get_all(name).iter().map(HeaderValue::as_bytes));
+        let (authorization, api_key, query) = self.sources(&parts.headers, &parts.uri);
         self.guard
             .check_values(
                 parts.extensions.get::<Principal>().cloned(),
-                headers
-                    .get_all(header::AUTHORIZATION)
-                    .iter()
-                    .map(|v| v.as_bytes()),
-                api_key.into_iter().flatten(),
-                parts.uri.query(),
+                authorization,
+                api_key,
+                query,
             )
             .await
     }
 
+    /// Where the guard reads a request's credential from: every
+    /// `Authorization` value, every value of the API-key header, the query.
+    fn sources<'r>(
+        &self,
+        headers: &'r HeaderMap,
+        uri: &'r Uri,
+    ) -> (
+        impl Iterator<Item = &'r [u8]> + use<'r>,
+        impl Iterator<Item = &'r [u8]> + use<'r>,
+        Option<&'r str>,
+    ) {
+        let api_key = self
+            .api_key_header
+            .as_ref()
+            .map(|name| headers.get_all(name).iter().map(HeaderValue::as_bytes));
+        (
+            headers
+                .get_all(header::AUTHORIZATION)
+                .iter()
+                .map(HeaderValue::as_bytes),
+            api_key.into_iter().flatten(),
+            uri.query(),
+        )
+    }
+
     /// Checks a request and, when it may go on, puts its principal (if
     /// any) and the mark that it was checked in its extensions.
-    pub(crate) async fn admit(settings: &Arc<Self>, parts: &mut Parts) -> Result<(), Rejection> {
-        let principal = if settings.lets_through(parts) {
+    pub(crate) async fn admit<B>(
+        settings: &Arc<Self>,
+        request: &mut Request<B>,
+    ) -> Result<(), Rejection> {
+        let principal = if settings.lets_through(request.method(), request.headers()) {
             None
         } else {
-            let check = settings.check(parts);
+            let (authorization, api_key, query) =
+                settings.sources(request.headers(), request.uri());
+            let check = settings.guard.check_values(
+                request.extensions().get::<Principal>().cloned(),
+                authorization,
+                api_key,
+                query,
+            );
             #[cfg(feature = "tracing")]
             let check = tracing::Instrument::instrument(
                 check,
                 tracing::debug_span!(
                     "credential_check",
-                    method = %parts.method,
-                    path = parts.uri.path()
+                    method = %request.method(),
+                    path = request.uri().path()
                 ),
             );
             check.await?
         };
-        if let Some(principal) = principal {
-            parts.extensions.insert(principal);
-        }
-        parts.extensions.insert(Checked(Arc::clone(settings)));
+        settings.mark(request.extensions_mut(), principal);
         Ok(())
     }
 
+    /// [`admit`](Self::admit) when the verifier answers at once; `None`
+    /// when it has to wait, and then `admit` does the whole check.
+    pub(crate) fn admit_now<B>(
+        settings: &Arc<Self>,
+        request: &mut Request<B>,
+    ) -> Option<Result<(), Rejection>> {
+        let principal = if settings.lets_through(request.method(), request.headers()) {
+            None
+        } else {
+            let (authorization, api_key, query) =
+                settings.sources(request.headers(), request.uri());
+            match settings.guard.check_values_now(
+                request.extensions().get::<Principal>().cloned(),
+                authorization,
+                api_key,
+                query,
+            )? {
+                Ok(principal) => principal,
+                Err(rejection) => return Some(Err(rejection)),
+            }
+        };
+        settings.mark(request.extensions_mut(), principal);
+        Some(Ok(()))
+    }
+
+    /// Puts a let-through request's principal (if any) and the mark that
+    /// it was checked in its extensions.
+    fn mark(self: &Arc<Self>, extensions: &mut Extensions, principal: Option<Principal>) {
+        if let Some(principal) = principal {
+            extensions.insert(principal);
+        }
+        extensions.insert(Checked(Arc::clone(self)));
+    }
+
     /// Whether a request goes through unchecked as a CORS preflight.
-    pub(crate) fn lets_through(&self, parts: &Parts) -> bool {
-        self.guard.lets_through_preflight(
-            parts.method.as_str(),
-            parts
-                .headers
-                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD),
-        )
+    pub(crate) fn lets_through(&self, method: &Method, headers: &HeaderMap) -> bool {
+        // The header lookup only for OPTIONS requests.
+        *method == Method::OPTIONS
+            && self.guard.lets_through_preflight(
+                method.as_str(),
+                headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD),
+            )
     }
 
     pub(crate) fn reject(&self, rejection: Rejection) -> CredentialRejection {

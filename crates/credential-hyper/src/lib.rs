@@ -72,4 +72,4 @@ pub use layer::CredentialLayer;
 pub use oauth::{OAuthRoutes, OAuthService};
 pub use rejection::CredentialRejection;
 pub use response::CredentialBody;
-pub use service::CredentialService;
+pub use service::{CredentialService, ResponseFuture};

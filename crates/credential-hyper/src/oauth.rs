@@ -272,12 +272,13 @@ impl<S: KeyStore + ?Sized + 'static> OAuthService<S> {
         if self.endpoint == Endpoint::Jwks {
             return render(self.front.jwks());
         }
-        let (mut parts, body) = req.into_parts();
+        let mut req = req;
         if let Some(callers) = &self.callers
-            && let Err(rejection) = Settings::admit(callers, &mut parts).await
+            && let Err(rejection) = Settings::admit(callers, &mut req).await
         {
             return render(callers.guard.answer(&rejection));
         }
+        let (parts, body) = req.into_parts();
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)

@@ -11,9 +11,13 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use credential_core::Principal;
+use credential_core::key::{
+    Credits, KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers,
+};
 use credential_core::render::ErrorBody;
 use credential_core::testing::{Counting, REALM, REQUIRED, World};
 use credential_hyper::CredentialLayer;
@@ -194,7 +198,7 @@ async fn nested_layers_verify_once_and_each_holds_its_requirement() {
     )
     .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
     let reply = call(
         &service,
         "GET",
@@ -206,7 +210,7 @@ async fn nested_layers_verify_once_and_each_holds_its_requirement() {
         reply.headers["www-authenticate"],
         r#"Bearer realm="reports", error="insufficient_scope", scope="reports:write""#
     );
-    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
@@ -254,4 +258,58 @@ fn the_layer_is_cheap_to_clone_and_its_futures_are_send() {
         Request::get("/").body(Full::new(Bytes::new())).unwrap(),
     );
     send(&future);
+}
+
+/// A check that the verifier answers at once goes straight to the inner
+/// service or to the refusal; one that has to wait (a first use to record,
+/// a credit to spend) is done in full once, and spends one credit.
+#[tokio::test]
+async fn checks_that_answer_at_once_and_checks_that_wait_agree() {
+    let store = Arc::new(MemoryKeyStore::new());
+    let manager = KeyManager::new(
+        Arc::clone(&store),
+        KeyFormat::new("sk_test").unwrap(),
+        Peppers::new(Pepper::generate(1).unwrap()),
+    );
+    let counting = Counting::new(manager.verifier());
+    let calls = Arc::clone(&counting.calls);
+    let service = protected(&CredentialLayer::new(counting).realm(REALM).unwrap());
+    let plain = manager
+        .create(NewKey::new("acme", REQUIRED.parse().unwrap()))
+        .await
+        .unwrap();
+    let header = |key: &str| [("x-api-key", key.to_owned())];
+
+    // The first use waits to record it; the next ones answer at once.
+    for _ in 0..3 {
+        let reply = call(&service, "GET", &header(plain.key.expose_secret())).await;
+        assert_eq!((reply.status, reply.body.as_str()), (200, "acme"));
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    let mut wrong = plain.key.expose_secret().to_owned();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == 'A' { 'B' } else { 'A' });
+    let reply = call(&service, "GET", &header(&wrong)).await;
+    assert_eq!(reply.status, 401);
+
+    // Every use of a metered key waits for its credit: two credits, two
+    // passes, then 429.
+    let metered = manager
+        .create(NewKey::new("acme", REQUIRED.parse().unwrap()).credits(Credits::new(2)))
+        .await
+        .unwrap();
+    let before = calls.load(Ordering::SeqCst);
+    let statuses = [
+        call(&service, "GET", &header(metered.key.expose_secret()))
+            .await
+            .status,
+        call(&service, "GET", &header(metered.key.expose_secret()))
+            .await
+            .status,
+        call(&service, "GET", &header(metered.key.expose_secret()))
+            .await
+            .status,
+    ];
+    assert_eq!(statuses, [200, 200, 429]);
+    assert_eq!(calls.load(Ordering::SeqCst), before + 3);
 }
