@@ -2,13 +2,11 @@
 //! [`MaybeAuthenticated`].
 
 use std::future::Future;
-use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest};
-use credential_core::scope::Requirement;
 use credential_core::{Principal, Reason, Rejection};
 
 use crate::auth::{CredentialAuth, Settings};
@@ -17,103 +15,121 @@ use crate::request::Checked;
 
 type ExtractFuture<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
 
-/// The verified caller of a handler: extracting it refuses the request
-/// (401 per the rejection table) when there is none.
-///
-/// Behind [`CredentialAuth`] it takes the principal the middleware found.
-/// Without the middleware, it verifies the request's credential itself
-/// with a `CredentialAuth` registered as app data
-/// (`App::new().app_data(auth)`); with neither, the request fails with 500,
-/// a configuration error.
-///
-/// It dereferences to [`Principal`], and can refuse the request the way
-/// the middleware does:
-///
-/// ```
-/// use actix_web::{App, HttpResponse, test, web};
-/// use credential_actix::{Authenticated, CredentialAuth, CredentialError};
-/// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
-/// use credential_core::scope::Requirement;
-/// use std::sync::Arc;
-///
-/// async fn report(
-///     who: Authenticated,
-///     read: web::Data<Requirement>,
-/// ) -> Result<HttpResponse, CredentialError> {
-///     who.require(&read)?;
-///     Ok(HttpResponse::Ok().body(format!("reports of {}", who.subject())))
-/// }
-///
-/// # actix_web::rt::System::new().block_on(async {
-/// let manager = KeyManager::new(
-///     Arc::new(MemoryKeyStore::new()),
-///     KeyFormat::new("sk_test")?,
-///     Peppers::new(Pepper::generate(1)?),
-/// );
-/// let key = manager.create(NewKey::new("acme", "reports:read".parse()?)).await?.key;
-/// // No middleware: the extractor verifies with the app data.
-/// let auth = CredentialAuth::new(manager.verifier());
-/// // Parsed once, at start-up.
-/// let read: Requirement = "reports:read".parse()?;
-/// let app = test::init_service(
-///     App::new()
-///         .app_data(auth)
-///         .app_data(web::Data::new(read))
-///         .route("/reports", web::get().to(report)),
-/// )
-/// .await;
-///
-/// let request = test::TestRequest::get()
-///     .uri("/reports")
-///     .insert_header(("authorization", format!("Bearer {}", key.expose_secret())))
-///     .to_request();
-/// let response = test::call_service(&app, request).await;
-/// assert_eq!(test::read_body(response).await, "reports of acme");
-///
-/// let request = test::TestRequest::get().uri("/reports").to_request();
-/// assert_eq!(test::call_service(&app, request).await.status(), 401);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # })?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    principal: Principal,
-    settings: Arc<Settings>,
-}
+credential_core::__extractors! {
+    "middleware (or app data)",
+    CredentialError,
+    /// The verified caller of a handler: extracting it refuses the request
+    /// (401 per the rejection table) when there is none.
+    ///
+    /// Behind [`CredentialAuth`] it takes the principal the middleware found.
+    /// Without the middleware, it verifies the request's credential itself
+    /// with a `CredentialAuth` registered as app data
+    /// (`App::new().app_data(auth)`); with neither, the request fails with 500,
+    /// a configuration error.
+    ///
+    /// It dereferences to [`Principal`], and can refuse the request the way
+    /// the middleware does:
+    ///
+    /// ```
+    /// use actix_web::{App, HttpResponse, test, web};
+    /// use credential_actix::{Authenticated, CredentialAuth, CredentialError};
+    /// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
+    /// use credential_core::scope::Requirement;
+    /// use std::sync::Arc;
+    ///
+    /// async fn report(
+    ///     who: Authenticated,
+    ///     read: web::Data<Requirement>,
+    /// ) -> Result<HttpResponse, CredentialError> {
+    ///     who.require(&read)?;
+    ///     Ok(HttpResponse::Ok().body(format!("reports of {}", who.subject())))
+    /// }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let manager = KeyManager::new(
+    ///     Arc::new(MemoryKeyStore::new()),
+    ///     KeyFormat::new("sk_test")?,
+    ///     Peppers::new(Pepper::generate(1)?),
+    /// );
+    /// let key = manager.create(NewKey::new("acme", "reports:read".parse()?)).await?.key;
+    /// // No middleware: the extractor verifies with the app data.
+    /// let auth = CredentialAuth::new(manager.verifier());
+    /// // Parsed once, at start-up.
+    /// let read: Requirement = "reports:read".parse()?;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .app_data(auth)
+    ///         .app_data(web::Data::new(read))
+    ///         .route("/reports", web::get().to(report)),
+    /// )
+    /// .await;
+    ///
+    /// let request = test::TestRequest::get()
+    ///     .uri("/reports")
+    ///     .insert_header(("authorization", format!("Bearer {}", key.expose_secret())))
+    ///     .to_request();
+    /// let response = test::call_service(&app, request).await;
+    /// assert_eq!(test::read_body(response).await, "reports of acme");
+    ///
+    /// let request = test::TestRequest::get().uri("/reports").to_request();
+    /// assert_eq!(test::call_service(&app, request).await.status(), 401);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub struct Authenticated;
 
-impl Authenticated {
-    /// The verified principal.
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-
-    /// The verified principal, moved out.
-    pub fn into_principal(self) -> Principal {
-        self.principal
-    }
-
-    /// `Ok` when the principal's scopes satisfy `requirement`, otherwise
-    /// the 403 refusal naming the missing scopes.
-    pub fn require(&self, requirement: &Requirement) -> Result<(), CredentialError> {
-        self.principal
-            .require(requirement)
-            .map_err(|rejection| self.reject(rejection))
-    }
-
-    /// The refusal for `rejection`, rendered as the middleware (or app
-    /// data) that verified this principal renders its own.
-    pub fn reject(&self, rejection: Rejection) -> CredentialError {
-        self.settings.reject(rejection)
-    }
-}
-
-impl Deref for Authenticated {
-    type Target = Principal;
-
-    fn deref(&self) -> &Principal {
-        &self.principal
-    }
+    /// The verified caller, if the request presented a credential: for
+    /// handlers that serve anonymous callers too. A credential that was
+    /// presented but is not valid still refuses the request.
+    ///
+    /// It finds the principal as [`Authenticated`] does; behind
+    /// [`CredentialAuth::optional`] it is `None` for a request without a
+    /// credential.
+    ///
+    /// ```
+    /// use actix_web::{App, HttpResponse, test, web};
+    /// use credential_actix::{CredentialAuth, MaybeAuthenticated};
+    /// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
+    /// use std::sync::Arc;
+    ///
+    /// async fn greet(who: MaybeAuthenticated) -> HttpResponse {
+    ///     match who.principal() {
+    ///         Some(principal) => HttpResponse::Ok().body(format!("hello {}", principal.subject())),
+    ///         None => HttpResponse::Ok().body("hello stranger"),
+    ///     }
+    /// }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let manager = KeyManager::new(
+    ///     Arc::new(MemoryKeyStore::new()),
+    ///     KeyFormat::new("sk_test")?,
+    ///     Peppers::new(Pepper::generate(1)?),
+    /// );
+    /// let key = manager.create(NewKey::new("acme", "reports:read".parse()?)).await?.key;
+    /// let auth = CredentialAuth::new(manager.verifier()).optional();
+    /// let app = test::init_service(
+    ///     App::new().wrap(auth).route("/", web::get().to(greet)),
+    /// )
+    /// .await;
+    ///
+    /// let anonymous = test::TestRequest::get().uri("/").to_request();
+    /// let response = test::call_service(&app, anonymous).await;
+    /// assert_eq!(test::read_body(response).await, "hello stranger");
+    ///
+    /// let known = test::TestRequest::get().uri("/")
+    ///     .insert_header(("x-api-key", key.expose_secret())).to_request();
+    /// let response = test::call_service(&app, known).await;
+    /// assert_eq!(test::read_body(response).await, "hello acme");
+    ///
+    /// let forged = test::TestRequest::get().uri("/")
+    ///     .insert_header(("x-api-key", "sk_test_forged")).to_request();
+    /// assert_eq!(test::call_service(&app, forged).await.status(), 400);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub struct MaybeAuthenticated;
 }
 
 impl FromRequest for Authenticated {
@@ -132,80 +148,6 @@ impl FromRequest for Authenticated {
                 None => Err(settings.reject(Rejection::new(Reason::Missing)).into()),
             }
         })
-    }
-}
-
-/// The verified caller, if the request presented a credential: for
-/// handlers that serve anonymous callers too. A credential that was
-/// presented but is not valid still refuses the request.
-///
-/// It finds the principal as [`Authenticated`] does; behind
-/// [`CredentialAuth::optional`] it is `None` for a request without a
-/// credential.
-///
-/// ```
-/// use actix_web::{App, HttpResponse, test, web};
-/// use credential_actix::{CredentialAuth, MaybeAuthenticated};
-/// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
-/// use std::sync::Arc;
-///
-/// async fn greet(who: MaybeAuthenticated) -> HttpResponse {
-///     match who.principal() {
-///         Some(principal) => HttpResponse::Ok().body(format!("hello {}", principal.subject())),
-///         None => HttpResponse::Ok().body("hello stranger"),
-///     }
-/// }
-///
-/// # actix_web::rt::System::new().block_on(async {
-/// let manager = KeyManager::new(
-///     Arc::new(MemoryKeyStore::new()),
-///     KeyFormat::new("sk_test")?,
-///     Peppers::new(Pepper::generate(1)?),
-/// );
-/// let key = manager.create(NewKey::new("acme", "reports:read".parse()?)).await?.key;
-/// let auth = CredentialAuth::new(manager.verifier()).optional();
-/// let app = test::init_service(
-///     App::new().wrap(auth).route("/", web::get().to(greet)),
-/// )
-/// .await;
-///
-/// let anonymous = test::TestRequest::get().uri("/").to_request();
-/// let response = test::call_service(&app, anonymous).await;
-/// assert_eq!(test::read_body(response).await, "hello stranger");
-///
-/// let known = test::TestRequest::get().uri("/")
-///     .insert_header(("x-api-key", key.expose_secret())).to_request();
-/// let response = test::call_service(&app, known).await;
-/// assert_eq!(test::read_body(response).await, "hello acme");
-///
-/// let forged = test::TestRequest::get().uri("/")
-///     .insert_header(("x-api-key", "sk_test_forged")).to_request();
-/// assert_eq!(test::call_service(&app, forged).await.status(), 400);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # })?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct MaybeAuthenticated {
-    principal: Option<Principal>,
-    settings: Arc<Settings>,
-}
-
-impl MaybeAuthenticated {
-    /// The verified principal, if a credential was presented.
-    pub fn principal(&self) -> Option<&Principal> {
-        self.principal.as_ref()
-    }
-
-    /// The verified principal, moved out.
-    pub fn into_principal(self) -> Option<Principal> {
-        self.principal
-    }
-
-    /// The refusal for `rejection`, rendered as the middleware (or app
-    /// data) that checked this request renders its own.
-    pub fn reject(&self, rejection: Rejection) -> CredentialError {
-        self.settings.reject(rejection)
     }
 }
 

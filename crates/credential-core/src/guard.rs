@@ -398,16 +398,84 @@ fn is_field_name(name: &str) -> bool {
         })
 }
 
-/// The builder methods of an adapter's middleware type, written once for
-/// every adapter. The type provides `fn from_guard(guard: Guard) -> Self`
-/// (infallible: a guard's API-key header name is a valid field name) and
-/// `fn guard(&self) -> &Guard`; `$what` names it in the docs ("middleware",
-/// "layer").
+/// What an adapter's middleware type shares with every other adapter's,
+/// written once. The type is a struct with one field,
+/// `settings: Arc<Settings>`; `$what` names it in the docs ("middleware",
+/// "layer"), `$header` is the framework's header-name type and `$refusal`
+/// the adapter's refusal type, with
+/// `fn new(rejection: Rejection, renderer: &Renderer) -> Self`.
+///
+/// It defines `Settings` (core's [`Guard`] and the API-key header name in
+/// the framework's type, parsed once), and gives the type its builder
+/// methods, `reject`, `Debug`, and `from_guard`, `guard` and
+/// `shared_settings` for the adapter itself.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __middleware_builder {
-    ($ty:ty, $what:literal) => {
+    ($ty:ident, $what:literal, $header:ty, $refusal:ty) => {
+        /// Everything a check needs, shared by every copy of the
+        /// middleware and by the extensions of checked requests.
+        #[derive(Clone)]
+        pub(crate) struct Settings {
+            pub(crate) guard: $crate::guard::Guard,
+            /// The guard's API-key header, parsed once.
+            api_key_header: ::std::option::Option<$header>,
+        }
+
+        impl Settings {
+            /// The refusal for `rejection`.
+            pub(crate) fn reject(&self, rejection: $crate::Rejection) -> $refusal {
+                <$refusal>::new(rejection, self.guard.renderer())
+            }
+        }
+
+        impl ::std::fmt::Debug for Settings {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("Settings")
+                    .field("guard", &self.guard)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("settings", &self.settings)
+                    .finish()
+            }
+        }
+
         impl $ty {
+            /// Over `guard`. Its API-key header name is an HTTP field name
+            /// (the guard checks), which the framework always accepts.
+            fn from_guard(guard: $crate::guard::Guard) -> Self {
+                let api_key_header = guard
+                    .credential_sources()
+                    .api_key_header()
+                    .and_then(|name| <$header as ::std::str::FromStr>::from_str(name).ok());
+                Self {
+                    settings: ::std::sync::Arc::new(Settings {
+                        guard,
+                        api_key_header,
+                    }),
+                }
+            }
+
+            fn guard(&self) -> &$crate::guard::Guard {
+                &self.settings.guard
+            }
+
+            pub(crate) fn shared_settings(&self) -> &::std::sync::Arc<Settings> {
+                &self.settings
+            }
+
+            #[doc = concat!(
+                "The refusal for `rejection`, rendered as this ", $what, " renders its own."
+            )]
+            pub fn reject(&self, rejection: $crate::Rejection) -> $refusal {
+                self.settings.reject(rejection)
+            }
+
             #[doc = concat!(
                         "A ", $what, " that verifies credentials with `verifier`: a\n",
                         "[`KeyVerifier`](credential_core::key::KeyVerifier), a\n",
@@ -526,6 +594,96 @@ macro_rules! __middleware_builder {
             #[allow(dead_code, reason = "not every adapter needs it")]
             pub(crate) fn verifying_only(&self) -> Self {
                 Self::from_guard(self.guard().without_requirement())
+            }
+        }
+    };
+}
+
+/// The two extractor types of an adapter, `Authenticated` and
+/// `MaybeAuthenticated` in each, written once for every adapter: each
+/// holds the principal (or none) and the `Settings` of the middleware that
+/// checked the request, to refuse the way it does. The adapter gives their
+/// docs, and implements its framework's extractor trait for them; `$what`
+/// names what checked the request in the docs, `$refusal` is the
+/// adapter's refusal type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __extractors {
+    (
+        $what:literal, $refusal:ty,
+        $(#[$authenticated:meta])* pub struct Authenticated;
+        $(#[$maybe:meta])* pub struct MaybeAuthenticated;
+    ) => {
+        $(#[$authenticated])*
+        #[derive(Debug, Clone)]
+        pub struct Authenticated {
+            principal: $crate::Principal,
+            settings: ::std::sync::Arc<Settings>,
+        }
+
+        impl Authenticated {
+            /// The verified principal.
+            pub fn principal(&self) -> &$crate::Principal {
+                &self.principal
+            }
+
+            /// The verified principal, moved out.
+            pub fn into_principal(self) -> $crate::Principal {
+                self.principal
+            }
+
+            /// `Ok` when the principal's scopes satisfy `requirement`,
+            /// otherwise the 403 refusal naming the missing scopes.
+            pub fn require(
+                &self,
+                requirement: &$crate::scope::Requirement,
+            ) -> ::std::result::Result<(), $refusal> {
+                self.principal
+                    .require(requirement)
+                    .map_err(|rejection| self.reject(rejection))
+            }
+
+            #[doc = concat!(
+                "The refusal for `rejection`, rendered as the ", $what,
+                " that verified\nthis principal renders its own."
+            )]
+            pub fn reject(&self, rejection: $crate::Rejection) -> $refusal {
+                self.settings.reject(rejection)
+            }
+        }
+
+        impl ::std::ops::Deref for Authenticated {
+            type Target = $crate::Principal;
+
+            fn deref(&self) -> &$crate::Principal {
+                &self.principal
+            }
+        }
+
+        $(#[$maybe])*
+        #[derive(Debug, Clone)]
+        pub struct MaybeAuthenticated {
+            principal: ::std::option::Option<$crate::Principal>,
+            settings: ::std::sync::Arc<Settings>,
+        }
+
+        impl MaybeAuthenticated {
+            /// The verified principal, if a credential was presented.
+            pub fn principal(&self) -> ::std::option::Option<&$crate::Principal> {
+                self.principal.as_ref()
+            }
+
+            /// The verified principal, moved out.
+            pub fn into_principal(self) -> ::std::option::Option<$crate::Principal> {
+                self.principal
+            }
+
+            #[doc = concat!(
+                "The refusal for `rejection`, rendered as the ", $what,
+                " that checked\nthis request renders its own."
+            )]
+            pub fn reject(&self, rejection: $crate::Rejection) -> $refusal {
+                self.settings.reject(rejection)
             }
         }
     };

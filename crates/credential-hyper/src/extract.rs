@@ -1,11 +1,9 @@
 //! axum extractors for the verified principal.
 
-use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
-use credential_core::scope::Requirement;
 use credential_core::{Principal, Reason, Rejection};
 use http::StatusCode;
 use http::request::Parts;
@@ -14,85 +12,56 @@ use crate::layer::{CredentialLayer, Settings};
 use crate::rejection::CredentialRejection;
 use crate::request::Checked;
 
-/// The verified [`Principal`] of a request, as an axum extractor.
-///
-/// Behind a [`CredentialLayer`] it takes the principal the layer verified;
-/// a request the layer let through without one (optional mode) is refused
-/// with 401, rendered as the layer renders its own refusals. Without the
-/// layer, a `CredentialLayer` added as an
-/// [`Extension`](axum::Extension) lets the extractor verify the credential
-/// itself. With neither, the request fails with 500: a configuration
-/// error, never a pass.
-///
-/// ```
-/// use axum::{Router, routing::get};
-/// use axum::body::Body;
-/// use credential_hyper::{Authenticated, CredentialLayer};
-/// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
-/// use http::Request;
-/// use std::sync::Arc;
-/// use tower::ServiceExt;
-///
-/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
-/// let manager = KeyManager::new(
-///     Arc::new(MemoryKeyStore::new()),
-///     KeyFormat::new("sk_test")?,
-///     Peppers::new(Pepper::generate(1)?),
-/// );
-/// let key = manager.create(NewKey::new("acme", "reports:read".parse()?)).await?.key;
-/// let auth = CredentialLayer::new(manager.verifier());
-///
-/// let app = Router::new()
-///     .route("/whoami", get(|who: Authenticated| async move { who.subject().to_owned() }))
-///     .route_layer(auth.require("reports:read")?);
-///
-/// let request = Request::get("/whoami")
-///     .header("authorization", format!("Bearer {}", key.expose_secret()))
-///     .body(Body::empty())?;
-/// let response = app.oneshot(request).await?;
-/// assert_eq!(response.status(), 200);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # })?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    principal: Principal,
-    settings: Arc<Settings>,
-}
+credential_core::__extractors! {
+    "layer",
+    CredentialRejection,
+    /// The verified [`Principal`] of a request, as an axum extractor.
+    ///
+    /// Behind a [`CredentialLayer`] it takes the principal the layer verified;
+    /// a request the layer let through without one (optional mode) is refused
+    /// with 401, rendered as the layer renders its own refusals. Without the
+    /// layer, a `CredentialLayer` added as an
+    /// [`Extension`](axum::Extension) lets the extractor verify the credential
+    /// itself. With neither, the request fails with 500: a configuration
+    /// error, never a pass.
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use axum::body::Body;
+    /// use credential_hyper::{Authenticated, CredentialLayer};
+    /// use credential_core::key::{KeyFormat, KeyManager, MemoryKeyStore, NewKey, Pepper, Peppers};
+    /// use http::Request;
+    /// use std::sync::Arc;
+    /// use tower::ServiceExt;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let manager = KeyManager::new(
+    ///     Arc::new(MemoryKeyStore::new()),
+    ///     KeyFormat::new("sk_test")?,
+    ///     Peppers::new(Pepper::generate(1)?),
+    /// );
+    /// let key = manager.create(NewKey::new("acme", "reports:read".parse()?)).await?.key;
+    /// let auth = CredentialLayer::new(manager.verifier());
+    ///
+    /// let app = Router::new()
+    ///     .route("/whoami", get(|who: Authenticated| async move { who.subject().to_owned() }))
+    ///     .route_layer(auth.require("reports:read")?);
+    ///
+    /// let request = Request::get("/whoami")
+    ///     .header("authorization", format!("Bearer {}", key.expose_secret()))
+    ///     .body(Body::empty())?;
+    /// let response = app.oneshot(request).await?;
+    /// assert_eq!(response.status(), 200);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub struct Authenticated;
 
-impl Authenticated {
-    /// The verified principal.
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-
-    /// The verified principal, moved out.
-    pub fn into_principal(self) -> Principal {
-        self.principal
-    }
-
-    /// `Ok` when the principal's scopes satisfy `requirement`, otherwise
-    /// the 403 refusal naming the missing scopes.
-    pub fn require(&self, requirement: &Requirement) -> Result<(), CredentialRejection> {
-        self.principal
-            .require(requirement)
-            .map_err(|rejection| self.reject(rejection))
-    }
-
-    /// The refusal for `rejection`, rendered as the layer that verified
-    /// this principal renders its own.
-    pub fn reject(&self, rejection: Rejection) -> CredentialRejection {
-        self.settings.reject(rejection)
-    }
-}
-
-impl Deref for Authenticated {
-    type Target = Principal;
-
-    fn deref(&self) -> &Principal {
-        &self.principal
-    }
+    /// The verified [`Principal`], if the request presented a credential: for
+    /// routes that serve anonymous callers too. A credential that is presented
+    /// must be valid.
+    pub struct MaybeAuthenticated;
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
@@ -109,33 +78,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
                 settings.reject(Rejection::new(Reason::Missing)),
             )),
         }
-    }
-}
-
-/// The verified [`Principal`], if the request presented a credential: for
-/// routes that serve anonymous callers too. A credential that is presented
-/// must be valid.
-#[derive(Debug, Clone)]
-pub struct MaybeAuthenticated {
-    principal: Option<Principal>,
-    settings: Arc<Settings>,
-}
-
-impl MaybeAuthenticated {
-    /// The verified principal, if a credential was presented.
-    pub fn principal(&self) -> Option<&Principal> {
-        self.principal.as_ref()
-    }
-
-    /// The verified principal, moved out.
-    pub fn into_principal(self) -> Option<Principal> {
-        self.principal
-    }
-
-    /// The refusal for `rejection`, rendered as the layer that checked
-    /// this request renders its own.
-    pub fn reject(&self, rejection: Rejection) -> CredentialRejection {
-        self.settings.reject(rejection)
     }
 }
 

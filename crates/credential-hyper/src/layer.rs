@@ -1,10 +1,7 @@
 //! The layer: [`CredentialLayer`] and its settings.
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
-use credential_core::guard::Guard;
 use credential_core::{Principal, Rejection};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::request::Parts;
@@ -87,48 +84,7 @@ pub struct CredentialLayer {
     settings: Arc<Settings>,
 }
 
-/// Everything a check needs, shared by every copy of the layer and by the
-/// extensions of checked requests: core's [`Guard`] and the API-key header
-/// name in `http`'s type.
-#[derive(Clone)]
-pub(crate) struct Settings {
-    pub(crate) guard: Guard,
-    /// The guard's API-key header, parsed once.
-    api_key_header: Option<HeaderName>,
-}
-
-credential_core::__middleware_builder!(CredentialLayer, "layer");
-
-impl CredentialLayer {
-    /// A layer over `guard`. Its API-key header name is an HTTP field name
-    /// (the guard checks), which `http` always accepts.
-    fn from_guard(guard: Guard) -> Self {
-        let api_key_header = guard
-            .credential_sources()
-            .api_key_header()
-            .and_then(|name| HeaderName::from_str(name).ok());
-        Self {
-            settings: Arc::new(Settings {
-                guard,
-                api_key_header,
-            }),
-        }
-    }
-
-    fn guard(&self) -> &Guard {
-        &self.settings.guard
-    }
-
-    /// The refusal for `rejection`, rendered as this layer renders its
-    /// own.
-    pub fn reject(&self, rejection: Rejection) -> CredentialRejection {
-        self.settings.reject(rejection)
-    }
-
-    pub(crate) fn shared_settings(&self) -> &Arc<Settings> {
-        &self.settings
-    }
-}
+credential_core::__middleware_builder!(CredentialLayer, "layer", HeaderName, CredentialRejection);
 
 impl Settings {
     /// Checks a request: `Ok(Some)` with the principal, `Ok(None)` when in
@@ -244,26 +200,6 @@ impl Settings {
                 method.as_str(),
                 headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD),
             )
-    }
-
-    pub(crate) fn reject(&self, rejection: Rejection) -> CredentialRejection {
-        CredentialRejection::new(rejection, self.guard.renderer())
-    }
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("guard", &self.guard)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for CredentialLayer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CredentialLayer")
-            .field("settings", &self.settings)
-            .finish()
     }
 }
 

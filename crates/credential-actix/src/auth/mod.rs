@@ -2,17 +2,14 @@
 
 mod service;
 
-use std::fmt;
 use std::future::{Ready, ready};
 use std::rc::Rc;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpMessage as _, HttpRequest};
-use credential_core::guard::Guard;
 use credential_core::{Principal, Rejection};
 
 use crate::rejection::CredentialError;
@@ -107,48 +104,7 @@ pub struct CredentialAuth {
     settings: Arc<Settings>,
 }
 
-/// Everything a check needs, shared by every worker's copy of the
-/// middleware and by the extensions of checked requests: core's [`Guard`]
-/// and the API-key header name in actix-web's type.
-#[derive(Clone)]
-pub(crate) struct Settings {
-    pub(crate) guard: Guard,
-    /// The guard's API-key header, parsed once.
-    api_key_header: Option<HeaderName>,
-}
-
-credential_core::__middleware_builder!(CredentialAuth, "middleware");
-
-impl CredentialAuth {
-    /// Middleware over `guard`. Its API-key header name is an HTTP field
-    /// name (the guard checks), which actix-web always accepts.
-    fn from_guard(guard: Guard) -> Self {
-        let api_key_header = guard
-            .credential_sources()
-            .api_key_header()
-            .and_then(|name| HeaderName::from_str(name).ok());
-        Self {
-            settings: Arc::new(Settings {
-                guard,
-                api_key_header,
-            }),
-        }
-    }
-
-    fn guard(&self) -> &Guard {
-        &self.settings.guard
-    }
-
-    /// The refusal for `rejection`, rendered as this middleware renders
-    /// its own.
-    pub fn reject(&self, rejection: Rejection) -> CredentialError {
-        self.settings.reject(rejection)
-    }
-
-    pub(crate) fn shared_settings(&self) -> &Arc<Settings> {
-        &self.settings
-    }
-}
+credential_core::__middleware_builder!(CredentialAuth, "middleware", HeaderName, CredentialError);
 
 impl Settings {
     /// Checks `req`: `Ok(Some)` with the principal, `Ok(None)` when in
@@ -179,26 +135,6 @@ impl Settings {
             req.headers()
                 .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD),
         )
-    }
-
-    pub(crate) fn reject(&self, rejection: Rejection) -> CredentialError {
-        CredentialError::new(rejection, self.guard.renderer())
-    }
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("guard", &self.guard)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for CredentialAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CredentialAuth")
-            .field("settings", &self.settings)
-            .finish()
     }
 }
 
