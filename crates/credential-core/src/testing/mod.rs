@@ -7,8 +7,12 @@
 //! compare each response with the case's expected [`Answer`]; every adapter
 //! that passes answers every refusal byte for byte alike.
 //!
+//! [`conformance`] is the suite every store implementation runs.
+//!
 //! Nothing here is meant for production: the fixtures unwrap nothing, but
 //! they hold test keys in memory and read a manual clock.
+
+pub mod conformance;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
