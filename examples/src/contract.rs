@@ -152,26 +152,7 @@ impl Served<'_> {
 
     /// Sends `call` on a new connection and reads the whole answer.
     async fn send(&self, call: Call) -> Answer {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let mut head = format!(
-            "{} {} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n",
-            call.method,
-            call.path,
-            self.addr,
-            call.body.len()
-        );
-        for (name, value) in &call.headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).await.unwrap();
-        stream.write_all(&call.body).await.unwrap();
-        let mut raw = Vec::new();
-        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
-            .await
-            .expect("the server answers within 10 s")
-            .unwrap();
-        parse(&raw)
+        send(self.addr, call).await
     }
 
     /// `POST /v1/keys` as `caller`.
@@ -206,6 +187,30 @@ impl Served<'_> {
 
 /// An HTTP/1.1 answer with a `content-length` or chunked body, or one
 /// that ends with the connection.
+/// Sends `call` to `addr` on a new connection and reads the whole answer.
+async fn send(addr: SocketAddr, call: Call) -> Answer {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        call.method,
+        call.path,
+        addr,
+        call.body.len()
+    );
+    for (name, value) in &call.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&call.body).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
+        .await
+        .expect("the server answers within 10 s")
+        .unwrap();
+    parse(&raw)
+}
+
 fn parse(raw: &[u8]) -> Answer {
     let split = raw
         .windows(4)
@@ -272,6 +277,85 @@ pub async fn run(addr: SocketAddr, demo: &Demo, root: &CreatedKey) {
     revoke_and_roll(&served).await;
     oauth(&served).await;
     refresh_grace(&served).await;
+}
+
+/// Credentials a demo server issued before it stopped.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// An API key.
+    pub key: String,
+    /// An access token from it.
+    pub access: String,
+    /// The refresh token issued with it.
+    pub refresh: String,
+    /// An access token revoked before the stop.
+    pub revoked: String,
+    /// The JWKS document served then.
+    pub jwks: Value,
+}
+
+/// Before a restart: a new key, an access and a refresh token from it, a
+/// revoked access token, all issued by the server at `addr` with the
+/// bootstrap key `root`.
+pub async fn issue_before_restart(addr: SocketAddr, root: &str) -> Issued {
+    let call = Call::new("POST", "/v1/keys")
+        .key(root)
+        .json(&json!({ "name": "kept", "scopes": "reports:read" }));
+    let answer = send(addr, call).await;
+    assert_eq!(answer.status, 201, "{answer:?}");
+    let key = answer.json()["key"].as_str().unwrap().to_owned();
+    let grant = |key: &str| {
+        Call::new("POST", "/oauth/token")
+            .basic(key)
+            .form("grant_type=client_credentials")
+    };
+    let tokens = send(addr, grant(&key)).await.json();
+    let revoked = send(addr, grant(&key)).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoke = Call::new("POST", "/oauth/revoke")
+        .basic(&key)
+        .form(&format!("token={revoked}"));
+    assert_eq!(send(addr, revoke).await.status, 200);
+    let jwks = send(addr, Call::get("/.well-known/jwks.json")).await.json();
+    Issued {
+        key,
+        access: tokens["access_token"].as_str().unwrap().to_owned(),
+        refresh: tokens["refresh_token"].as_str().unwrap().to_owned(),
+        revoked,
+        jwks,
+    }
+}
+
+/// After a restart on the same data file: the key, the access token and
+/// the refresh token still work, the revoked token stays revoked, the
+/// signing keys are the same, and no new bootstrap key was made.
+pub async fn check_after_restart(addr: SocketAddr, demo: &Demo, issued: &Issued) {
+    assert!(demo.bootstrap().await.unwrap().is_none());
+    let whoami = send(addr, Call::get("/v1/whoami").key(&issued.key)).await;
+    assert_eq!(whoami.status, 200, "{whoami:?}");
+    let whoami = send(addr, Call::get("/v1/whoami").bearer(&issued.access)).await;
+    assert_eq!(whoami.status, 200, "{whoami:?}");
+    assert_eq!(whoami.json()["credential"], "access_token", "{whoami:?}");
+    let revoked = send(addr, Call::get("/v1/whoami").bearer(&issued.revoked)).await;
+    assert_eq!(revoked.status, 401, "{revoked:?}");
+    let jwks = send(addr, Call::get("/.well-known/jwks.json")).await.json();
+    assert_eq!(jwks, issued.jwks);
+    let refresh = Call::new("POST", "/oauth/token")
+        .basic(&issued.key)
+        .form(&format!(
+            "grant_type=refresh_token&refresh_token={}",
+            issued.refresh
+        ));
+    let refreshed = send(addr, refresh).await;
+    assert_eq!(refreshed.status, 200, "{refreshed:?}");
+    let access = refreshed.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let whoami = send(addr, Call::get("/v1/whoami").bearer(&access)).await;
+    assert_eq!(whoami.status, 200, "{whoami:?}");
 }
 
 async fn bootstrap(served: &Served<'_>) {

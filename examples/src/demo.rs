@@ -24,16 +24,16 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use credential_core::key::{
-    CreatedKey, KeyFormat, KeyId, KeyManager, ManageError, MemoryKeyStore, NewKey, Pepper, Peppers,
+    CreatedKey, KeyFormat, KeyId, KeyManager, KeyStore, ManageError, NewKey, Peppers,
 };
 use credential_core::oauth::{OAuthEndpoints, OAuthFront};
 use credential_core::scope::{Scope, ScopeSet};
 use credential_core::token::jose::{Algorithm, SigningKey};
 use credential_core::token::{
-    KeyRing, MemoryRefreshStore, MemoryRevocationStore, Refresher, TokenIssuer, TokenVerifier,
-    Validation,
+    RefreshStore, Refresher, RevocationStore, TokenIssuer, TokenVerifier, Validation,
 };
 use credential_core::{CredentialVerifier, FaceConfig, Principal, Rejection, Verifier};
+use credential_redb::RedbStore;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
@@ -101,9 +101,9 @@ impl Reply {
 /// The demo's state, shared by every worker.
 #[derive(Clone)]
 pub struct Demo {
-    manager: Arc<KeyManager<MemoryKeyStore>>,
+    manager: Arc<KeyManager<RedbStore>>,
     verifier: Arc<dyn Verifier>,
-    oauth: OAuthFront<MemoryKeyStore>,
+    oauth: OAuthFront<RedbStore>,
     reports: Arc<Mutex<HashMap<String, VecDeque<Value>>>>,
 }
 
@@ -114,34 +114,63 @@ impl std::fmt::Debug for Demo {
 }
 
 impl Demo {
-    /// Keys in memory, EdDSA access tokens for 15 minutes, refresh tokens
-    /// with a 5-second reuse grace, introspection requiring
-    /// `tokens:introspect`.
+    /// Everything in memory (a redb store without a file), lost when the
+    /// process ends: keys, EdDSA
+    /// access tokens for 15 minutes, refresh tokens with a 5-second reuse
+    /// grace, introspection requiring `tokens:introspect`.
     ///
     /// # Errors
     ///
     /// When a component cannot be built.
     pub fn new() -> Result<Self, Box<dyn Error + Send + Sync>> {
-        let store = Arc::new(MemoryKeyStore::new());
-        let revocations = Arc::new(MemoryRevocationStore::new());
+        Self::with_store(RedbStore::in_memory()?)
+    }
+
+    /// Like [`new`](Self::new), with keys, refresh tokens, revocations,
+    /// signing keys and peppers kept in the redb file at `path` (created
+    /// when missing), so that they survive a restart.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be opened (another process has it, it is not
+    /// a store) or a component cannot be built.
+    pub fn open(path: &Path) -> Result<Self, Box<dyn Error + Send + Sync>> {
+        Self::with_store(RedbStore::open(path)?)
+    }
+
+    /// The demo of `options`: in the file of `--data`, or in memory.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open) and [`new`](Self::new).
+    pub fn from_options(options: &Options) -> Result<Self, Box<dyn Error + Send + Sync>> {
+        match &options.data {
+            Some(path) => Self::open(path),
+            None => Self::new(),
+        }
+    }
+
+    fn with_store(store: RedbStore) -> Result<Self, Box<dyn Error + Send + Sync>> {
+        let store = Arc::new(store);
+        let ring = store.key_ring(|| {
+            SigningKey::generate(Algorithm::EdDSA).map(|key| ("demo-1".to_owned(), key))
+        })?;
+        let revocations: Arc<dyn RevocationStore> = Arc::clone(&store) as _;
         let manager = KeyManager::new(
             Arc::clone(&store),
             KeyFormat::new("sk_demo")?,
-            Peppers::new(Pepper::generate(1)?),
+            Peppers::new(store.pepper("keys", 1)?),
         )
-        .with_token_revocation(revocations.clone(), TOKEN_LIFETIME);
-
-        let ring = KeyRing::new();
-        ring.add_signing_key("demo-1", SigningKey::generate(Algorithm::EdDSA)?)?;
+        .with_token_revocation(Arc::clone(&revocations), TOKEN_LIFETIME);
         let issuer = TokenIssuer::new(ring.clone(), ISSUER).with_lifetime(TOKEN_LIFETIME);
-        let tokens =
-            TokenVerifier::new(ring, Validation::new(ISSUER)).with_revocations(revocations.clone());
+        let tokens = TokenVerifier::new(ring, Validation::new(ISSUER))
+            .with_revocations(Arc::clone(&revocations));
         let refresher = Refresher::new(
-            Arc::new(MemoryRefreshStore::new()),
-            store,
+            Arc::clone(&store) as Arc<dyn RefreshStore>,
+            Arc::clone(&store) as Arc<dyn KeyStore>,
             KeyFormat::new("rt_demo")?,
             manager.format(),
-            Arc::new(Peppers::new(Pepper::generate(1)?)),
+            Arc::new(Peppers::new(store.pepper("refresh", 1)?)),
         )?
         .with_reuse_grace(REFRESH_REUSE_GRACE)
         .with_revocations(revocations);
@@ -175,22 +204,28 @@ impl Demo {
     }
 
     /// The OAuth endpoints, for the servers' OAuth routes.
-    pub fn oauth(&self) -> OAuthFront<MemoryKeyStore> {
+    pub fn oauth(&self) -> OAuthFront<RedbStore> {
         self.oauth.clone()
     }
 
     /// The key manager.
-    pub fn manager(&self) -> &KeyManager<MemoryKeyStore> {
+    pub fn manager(&self) -> &KeyManager<RedbStore> {
         &self.manager
     }
 
-    /// Creates the bootstrap key when the store holds none.
+    /// Creates the bootstrap key unless subject [`BOOTSTRAP_SUBJECT`] has
+    /// a key already (from an earlier run, with `--data`).
     ///
     /// # Errors
     ///
-    /// When the key cannot be created.
+    /// When the store fails or the key cannot be created.
     pub async fn bootstrap(&self) -> Result<Option<CreatedKey>, Box<dyn Error + Send + Sync>> {
-        if !self.manager.store().is_empty() {
+        if !self
+            .manager
+            .list_by_subject(BOOTSTRAP_SUBJECT)
+            .await?
+            .is_empty()
+        {
             return Ok(None);
         }
         let new = NewKey::new(BOOTSTRAP_SUBJECT, BOOTSTRAP_SCOPES.parse()?).name("bootstrap");
@@ -449,10 +484,16 @@ fn unavailable() -> Reply {
 }
 
 /// The servers' usage text.
-pub const USAGE: &str = "usage: server [--bind ADDR] [--key-out FILE]
+pub const USAGE: &str = "usage: server [--bind ADDR] [--key-out FILE] [--data FILE | --in-memory]
 
   --bind ADDR      address to listen on (default 127.0.0.1:8080)
-  --key-out FILE   also write the bootstrap API key to FILE (mode 0600)";
+  --key-out FILE   also write the bootstrap API key to FILE (mode 0600)
+  --data FILE      keep keys, tokens and signing keys in FILE
+                   (default ./credential-demo.redb)
+  --in-memory      keep everything in memory, lost on exit";
+
+/// Where the servers keep their state unless told otherwise.
+pub const DEFAULT_DATA: &str = "./credential-demo.redb";
 
 /// What a server's command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -461,6 +502,8 @@ pub struct Options {
     pub bind: SocketAddr,
     /// Where to write the bootstrap key too.
     pub key_out: Option<PathBuf>,
+    /// The store file; `None` keeps everything in memory.
+    pub data: Option<PathBuf>,
 }
 
 impl Options {
@@ -474,6 +517,7 @@ impl Options {
         let mut options = Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             key_out: None,
+            data: Some(PathBuf::from(DEFAULT_DATA)),
         };
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -487,6 +531,11 @@ impl Options {
                     let value = args.next().ok_or("--key-out needs a file name")?;
                     options.key_out = Some(PathBuf::from(value));
                 }
+                "--data" => {
+                    let value = args.next().ok_or("--data needs a file name")?;
+                    options.data = Some(PathBuf::from(value));
+                }
+                "--in-memory" => options.data = None,
                 "-h" | "--help" => return Ok(None),
                 other => return Err(format!("unknown argument: {other}")),
             }
@@ -548,6 +597,11 @@ pub async fn welcome(
             write_key(path, key)?;
         }
         print_welcome(&base, created.record.id.as_str(), key);
+    } else if let Some(path) = &options.data {
+        println!(
+            "Using the keys kept in {}; the bootstrap key was shown when it was created.",
+            path.display()
+        );
     }
     println!("Listening on {base} (Ctrl-C stops).");
     Ok(())

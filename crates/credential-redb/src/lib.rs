@@ -68,6 +68,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use credential_core::StoreError;
 use credential_core::key::{KeyId, KeyRecord};
 use credential_core::token::MemoryRevocationStore;
+use redb::backends::InMemoryBackend;
 use redb::{Database, TableDefinition};
 
 pub use error::RedbError;
@@ -103,7 +104,7 @@ pub struct RedbStore {
 
 struct Inner {
     db: Database,
-    path: PathBuf,
+    path: Option<PathBuf>,
     /// Held from the start of a write transaction until memory reflects
     /// it, so memory follows the file's order of commits.
     writing: Mutex<()>,
@@ -126,7 +127,21 @@ impl RedbStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, RedbError> {
         let path = path.as_ref();
         create_private(path)?;
-        let db = Database::create(path)?;
+        Self::with_database(Database::create(path)?, Some(path.to_owned()))
+    }
+
+    /// A store in process memory, gone when dropped: the same behaviour
+    /// without a file, for tests and for servers asked to keep nothing.
+    ///
+    /// # Errors
+    ///
+    /// Only if redb cannot set up its tables, which would be a bug.
+    pub fn in_memory() -> Result<Self, RedbError> {
+        let db = Database::builder().create_with_backend(InMemoryBackend::new())?;
+        Self::with_database(db, None)
+    }
+
+    fn with_database(db: Database, path: Option<PathBuf>) -> Result<Self, RedbError> {
         let tx = db.begin_write()?;
         for table in TABLES {
             tx.open_table(table)?;
@@ -134,7 +149,7 @@ impl RedbStore {
         tx.commit()?;
         let inner = Inner {
             db,
-            path: path.to_owned(),
+            path,
             writing: Mutex::new(()),
             keys: RwLock::new(HashMap::new()),
             revocations: MemoryRevocationStore::new(),
@@ -146,9 +161,9 @@ impl RedbStore {
         })
     }
 
-    /// The file this store lives in.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// The file this store lives in; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
     }
 }
 

@@ -10,15 +10,15 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use credential_actix::{Authenticated, CredentialAuth, OAuthRoutes};
-use credential_core::key::MemoryKeyStore;
 use credential_examples::demo::{ADMIN, Demo, JSON_LIMIT, READ, Reply, WRITE};
+use credential_redb::RedbStore;
 use futures_core::Stream;
 
 /// The demo's routes, shared by every worker.
 #[derive(Clone)]
 pub(crate) struct Routes {
     demo: Demo,
-    oauth: OAuthRoutes<MemoryKeyStore>,
+    oauth: OAuthRoutes<RedbStore>,
     any: CredentialAuth,
     read: CredentialAuth,
     write: CredentialAuth,

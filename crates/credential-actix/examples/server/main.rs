@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --example server                     # listens on 127.0.0.1:8080
 //! cargo run --example server -- --bind 127.0.0.1:9000 --key-out demo.key
+//! cargo run --example server -- --in-memory
 //! ```
 //!
 //! | route | needs |
@@ -18,7 +19,10 @@
 //! | `POST /oauth/revoke` | client authentication, or any credential |
 //! | `GET /.well-known/jwks.json` | nothing |
 //!
-//! State lives in memory: every start creates a new bootstrap key.
+//! Keys, refresh tokens, revocations, signing keys and peppers are kept in
+//! `./credential-demo.redb` (`--data FILE` to choose another): the first
+//! start creates and prints a bootstrap key, later starts find it there.
+//! `--in-memory` keeps everything in memory instead.
 
 mod app;
 
@@ -47,7 +51,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(options: Options) -> Result<(), Box<dyn Error + Send + Sync>> {
-    let demo = Demo::new()?;
+    let demo = Demo::from_options(&options)?;
     let listener = TcpListener::bind(options.bind)?;
     welcome(&demo, &options, listener.local_addr()?).await?;
     let routes = Routes::new(demo)?;

@@ -8,9 +8,9 @@ use std::error::Error;
 
 use bytes::Bytes;
 use credential_core::Principal;
-use credential_core::key::MemoryKeyStore;
 use credential_examples::demo::{ADMIN, Demo, JSON_LIMIT, READ, Reply, WRITE};
 use credential_hyper::{CredentialLayer, OAuthRoutes};
+use credential_redb::RedbStore;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::combinators::UnsyncBoxBody;
@@ -25,7 +25,7 @@ pub(crate) type Body = UnsyncBoxBody<Bytes, Box<dyn Error + Send + Sync>>;
 #[derive(Clone)]
 pub(crate) struct Routes {
     demo: Demo,
-    oauth: OAuthRoutes<MemoryKeyStore>,
+    oauth: OAuthRoutes<RedbStore>,
     any: CredentialLayer,
     read: CredentialLayer,
     write: CredentialLayer,

@@ -5,9 +5,13 @@
 //! ```sh
 //! cargo run --example server-hyper                     # listens on 127.0.0.1:8080
 //! cargo run --example server-hyper -- --bind 127.0.0.1:9000 --key-out demo.key
+//! cargo run --example server-hyper -- --in-memory
 //! ```
 //!
-//! State lives in memory: every start creates a new bootstrap key.
+//! Keys, refresh tokens, revocations, signing keys and peppers are kept in
+//! `./credential-demo.redb` (`--data FILE` to choose another): the first
+//! start creates and prints a bootstrap key, later starts find it there.
+//! `--in-memory` keeps everything in memory instead.
 
 pub(crate) mod app;
 
@@ -39,7 +43,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: Options) -> Result<(), Box<dyn Error + Send + Sync>> {
-    let demo = Demo::new()?;
+    let demo = Demo::from_options(&options)?;
     let listener = TcpListener::bind(options.bind).await?;
     welcome(&demo, &options, listener.local_addr()?).await?;
     tokio::select! {
