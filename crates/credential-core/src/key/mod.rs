@@ -5,9 +5,12 @@
 //! - [`Peppers`] hash secrets with HMAC-SHA-256 under versioned peppers.
 //! - [`KeyRecord`] is what a [`KeyStore`] keeps; [`MemoryKeyStore`] is the
 //!   in-memory store.
+//! - [`CachedKeyStore`] puts a cache with bounded staleness and push
+//!   invalidation in front of a networked store.
 //! - [`KeyManager`] creates, changes, rolls and revokes keys.
 //! - [`KeyVerifier`] turns a presented key into a [`crate::Principal`].
 
+mod cache;
 pub(crate) mod format;
 mod id;
 mod manager;
@@ -17,6 +20,10 @@ mod record;
 mod store;
 mod verifier;
 
+pub use cache::{
+    CachedKeyStore, DEFAULT_CAPACITY, DEFAULT_NEGATIVE_CAPACITY, DEFAULT_NEGATIVE_TTL, DEFAULT_TTL,
+    Invalidation, Invalidator,
+};
 pub use format::{
     CHECKSUM_LEN, InvalidPrefix, KeyFormat, KeyParseError, MAX_KEY_LEN, MAX_PREFIX_LEN, ParsedKey,
     SCANNER_REGEX, SECRET_LEN,

@@ -60,14 +60,22 @@ pub const REQUIRED: &str = "reports:read";
 pub type SetupError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A memory key store that a test can take down, to see requests fail
-/// closed.
+/// closed, and that counts its lookups, to see what a cache spares it.
+/// It never answers at once: every lookup waits, as a networked store's
+/// does.
 #[derive(Debug, Default)]
 pub struct SwitchStore {
     inner: MemoryKeyStore,
     down: AtomicBool,
+    gets: AtomicUsize,
 }
 
 impl SwitchStore {
+    /// How many lookups ([`KeyStore::get`]) reached the store so far.
+    pub fn gets(&self) -> usize {
+        self.gets.load(Ordering::SeqCst)
+    }
+
     /// Takes the store down (every call fails as unavailable) or back up.
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
@@ -90,6 +98,7 @@ impl KeyStore for SwitchStore {
     }
 
     async fn get(&self, id: &KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
         self.up()?;
         self.inner.get(id).await
     }
