@@ -153,3 +153,56 @@ async fn the_suite_catches_a_store_that_over_spends_or_forgets() {
     assert_eq!(failure.check, "revocation_store", "{failure}");
     assert!(failure.detail.contains("kept until"), "{failure}");
 }
+
+/// The proxy forwards, cuts open connections and refuses new ones, and
+/// forwards again once restored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tcp_proxy_cuts_and_restores() {
+    use credential_core::testing::TcpProxy;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::{TcpListener, TcpStream};
+
+    // An echo server.
+    let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = server.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = server.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                while let Ok(n) = stream.read(&mut buf).await {
+                    if n == 0 || stream.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let proxy = TcpProxy::start(target).await.unwrap();
+    let echo = |mut stream: TcpStream| async move {
+        stream.write_all(b"ping").await?;
+        let mut buf = [0u8; 4];
+        tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            stream.read_exact(&mut buf),
+        )
+        .await??;
+        Ok::<_, Box<dyn std::error::Error>>(buf)
+    };
+    let open = TcpStream::connect(proxy.addr()).await.unwrap();
+    let mut held = TcpStream::connect(proxy.addr()).await.unwrap();
+    assert_eq!(&echo(open).await.unwrap(), b"ping");
+
+    proxy.cut();
+    assert!(!proxy.is_up());
+    // The open connection is closed: a read ends instead of hanging.
+    let mut buf = [0u8; 4];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(2), held.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    // New connections are dropped.
+    let refused = TcpStream::connect(proxy.addr()).await.unwrap();
+    assert!(echo(refused).await.is_err());
+
+    proxy.restore();
+    let again = TcpStream::connect(proxy.addr()).await.unwrap();
+    assert_eq!(&echo(again).await.unwrap(), b"ping");
+}

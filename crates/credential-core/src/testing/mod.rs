@@ -7,12 +7,16 @@
 //! compare each response with the case's expected [`Answer`]; every adapter
 //! that passes answers every refusal byte for byte alike.
 //!
-//! [`conformance`] is the suite every store implementation runs.
+//! [`conformance`] is the suite every store implementation runs;
+//! [`TcpProxy`] cuts a store's connection for outage tests.
 //!
 //! Nothing here is meant for production: the fixtures unwrap nothing, but
 //! they hold test keys in memory and read a manual clock.
 
 pub mod conformance;
+mod proxy;
+
+pub use proxy::TcpProxy;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
