@@ -1,0 +1,108 @@
+//! What the PostgreSQL tests share: the server's URL, fresh schemas, and
+//! dropping them afterwards.
+// Each test file uses its own part of this module.
+#![allow(dead_code)]
+
+use std::collections::hash_map::RandomState;
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use credential_core::testing::SetupError;
+use credential_postgres::PostgresStore;
+
+/// The variable that names the test server.
+pub(crate) const URL_VAR: &str = "CREDENTIAL_TEST_POSTGRES_URL";
+
+/// The test server's URL, or `None` after saying on stderr that `test`
+/// is skipped.
+pub(crate) fn url(test: &str) -> Option<String> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            eprintln!("skipping {test}: {URL_VAR} is not set");
+            None
+        }
+    }
+}
+
+/// A schema name no other run or test uses.
+pub(crate) fn unique_schema() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let random = RandomState::new().build_hasher().finish();
+    format!(
+        "credential_test_{}_{n}_{:08x}",
+        std::process::id(),
+        random & 0xffff_ffff
+    )
+}
+
+/// Makes stores on fresh schemas and drops those schemas at the end.
+#[derive(Debug, Clone)]
+pub(crate) struct Schemas {
+    url: String,
+    made: Arc<Mutex<Vec<String>>>,
+}
+
+impl Schemas {
+    pub(crate) fn new(url: String) -> Self {
+        Self {
+            url,
+            made: Arc::default(),
+        }
+    }
+
+    /// A connected, migrated store on a new schema.
+    pub(crate) async fn store(&self) -> Result<Arc<PostgresStore>, SetupError> {
+        let schema = unique_schema();
+        self.made.lock().unwrap().push(schema.clone());
+        let store = PostgresStore::builder(&self.url)
+            .schema(&schema)
+            .max_connections(8)
+            .timeout(Duration::from_secs(10))
+            .connect()
+            .await?;
+        Ok(Arc::new(store))
+    }
+
+    /// Records a schema made elsewhere, to be dropped at the end.
+    pub(crate) fn track(&self, schema: &str) {
+        self.made.lock().unwrap().push(schema.to_owned());
+    }
+
+    /// Drops every schema made so far.
+    pub(crate) async fn drop_all(&self) {
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let driver = tokio::spawn(connection);
+        let made = std::mem::take(&mut *self.made.lock().unwrap());
+        for schema in made {
+            client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                .await
+                .unwrap();
+        }
+        drop(client);
+        driver.await.unwrap().unwrap();
+    }
+}
+
+/// Runs `body`, drops the schemas of `schemas` whether or not it
+/// panicked, then fails as it did.
+pub(crate) async fn cleaning_up(
+    schemas: &Schemas,
+    body: impl Future<Output = ()> + Send + 'static,
+) {
+    let outcome = tokio::spawn(body).await;
+    schemas.drop_all().await;
+    if let Err(error) = outcome {
+        match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => panic!("the test did not finish: {error}"),
+        }
+    }
+}
