@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use credential_core::StoreError;
-use credential_core::key::{CreditSpend, KeyHash, KeyId, KeyRecord, KeyStore, KeyUpdate, Rollover};
+use credential_core::key::{CreditSpend, KeyHash, KeyId, KeyRecord, KeyStore, KeyUpdate};
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 use tokio_postgres::types::Json;
@@ -211,20 +211,11 @@ impl KeyStore for PostgresStore {
                 return Err(StoreError::Conflict("a key with this id exists"));
             }
             let mut rolled = self.key_for_update(&tx, old).await?;
-            if rolled.revoked_at.is_some() {
-                return Err(StoreError::Conflict("the key is revoked"));
-            }
-            if rolled.rolled_into.is_some() {
-                return Err(StoreError::Conflict("the key was already rolled"));
-            }
+            rolled.roll_into(new.id, grace_until)?;
             // Dropping the transaction unapplied rolls it back.
             if !self.insert_key(&tx, &new).await? {
                 return Err(StoreError::Conflict("a key with this id exists"));
             }
-            rolled.rolled_into = Some(Rollover {
-                key: new.id,
-                grace_until,
-            });
             self.write_key(&tx, &rolled).await?;
             tx.commit().await.map_err(unavailable)?;
             Ok(())
@@ -258,8 +249,7 @@ impl KeyStore for PostgresStore {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(unavailable)?;
             let mut record = self.key_for_update(&tx, id).await?;
-            if record.last_used_at.is_none_or(|last| last < at) {
-                record.last_used_at = Some(at);
+            if record.record_use(at) {
                 self.write_key_quietly(&tx, &record).await?;
                 tx.commit().await.map_err(unavailable)?;
             }

@@ -267,19 +267,13 @@ impl RefreshStore for PostgresStore {
                 .refresh_get(&tx, id, true)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-            if record.revoked_at.is_some() {
-                return Ok(Consume::Revoked);
-            }
-            if record.consumed_at.is_some() {
-                return Ok(Consume::AlreadyConsumed(Box::new(record)));
+            if let Some(outcome) = record.consume(now, retry, successor.id) {
+                return Ok(outcome);
             }
             // Dropping the transaction unapplied rolls it back.
             if !self.refresh_insert(&tx, &successor).await? {
                 return Err(StoreError::Conflict("a refresh token with this id exists"));
             }
-            record.consumed_at = Some(now);
-            record.successor = Some(successor.id);
-            record.retry = Some(retry);
             self.refresh_write(&tx, &record).await?;
             tx.commit().await.map_err(unavailable)?;
             Ok(Consume::Consumed)
@@ -314,14 +308,9 @@ impl RefreshStore for PostgresStore {
                     )));
                 }
                 let unchanged = record.revoked_at.is_some() && record.retry.is_none();
-                record.revoked_at.get_or_insert(now);
-                // The sealed retry response is useless once revoked; drop it.
-                record.retry = None;
+                access.extend(record.revoke(now));
                 if !unchanged {
                     self.refresh_write(&tx, &record).await?;
-                }
-                if let (Some(jti), Some(exp)) = (record.access_jti, record.access_expires_at) {
-                    access.push((jti, exp));
                 }
             }
             tx.commit().await.map_err(unavailable)?;

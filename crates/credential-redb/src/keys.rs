@@ -5,7 +5,7 @@ use std::sync::{Arc, PoisonError};
 
 use async_trait::async_trait;
 use credential_core::StoreError;
-use credential_core::key::{CreditSpend, KeyHash, KeyId, KeyRecord, KeyStore, KeyUpdate, Rollover};
+use credential_core::key::{CreditSpend, KeyHash, KeyId, KeyRecord, KeyStore, KeyUpdate};
 use redb::{ReadableDatabase as _, ReadableTable as _, Table};
 use time::OffsetDateTime;
 
@@ -108,7 +108,7 @@ impl KeyStore for RedbStore {
             .filter(|record| record.subject == subject)
             .cloned()
             .collect();
-        found.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        KeyRecord::sort_oldest_first(&mut found);
         Ok(found)
     }
 
@@ -137,16 +137,7 @@ impl KeyStore for RedbStore {
                     return Err(StoreError::Conflict("a key with this id exists"));
                 }
                 let mut rolled = existing(table, &old)?;
-                if rolled.revoked_at.is_some() {
-                    return Err(StoreError::Conflict("the key is revoked"));
-                }
-                if rolled.rolled_into.is_some() {
-                    return Err(StoreError::Conflict("the key was already rolled"));
-                }
-                rolled.rolled_into = Some(Rollover {
-                    key: new.id,
-                    grace_until,
-                });
+                rolled.roll_into(new.id, grace_until)?;
                 Ok(((), vec![rolled, new]))
             })
         })
@@ -178,10 +169,9 @@ impl KeyStore for RedbStore {
         blocking(&self.inner, move |inner| {
             inner.change_keys(|table| {
                 let mut record = existing(table, &id)?;
-                if record.last_used_at.is_some_and(|last| last >= at) {
+                if !record.record_use(at) {
                     return Ok(((), Vec::new()));
                 }
-                record.last_used_at = Some(at);
                 Ok(((), vec![record]))
             })
         })

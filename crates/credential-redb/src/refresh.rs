@@ -82,15 +82,9 @@ impl RefreshStore for RedbStore {
                     return Err(StoreError::Conflict("a refresh token with this id exists"));
                 }
                 let mut record = stored(table, &id)?.ok_or(StoreError::NotFound)?;
-                if record.revoked_at.is_some() {
-                    return Ok(Consume::Revoked);
+                if let Some(outcome) = record.consume(now, retry, successor.id) {
+                    return Ok(outcome);
                 }
-                if record.consumed_at.is_some() {
-                    return Ok(Consume::AlreadyConsumed(Box::new(record)));
-                }
-                record.consumed_at = Some(now);
-                record.successor = Some(successor.id);
-                record.retry = Some(retry);
                 put(table, &record)?;
                 put(table, &successor)?;
                 Ok(Consume::Consumed)
@@ -117,12 +111,7 @@ impl RefreshStore for RedbStore {
                 }
                 let mut access = Vec::new();
                 for mut record in members {
-                    record.revoked_at.get_or_insert(now);
-                    // The sealed retry response is useless once revoked.
-                    record.retry = None;
-                    if let (Some(jti), Some(exp)) = (&record.access_jti, record.access_expires_at) {
-                        access.push((jti.clone(), exp));
-                    }
+                    access.extend(record.revoke(now));
                     put(table, &record)?;
                 }
                 Ok(access)

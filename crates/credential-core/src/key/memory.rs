@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::key::id::KeyId;
 use crate::key::pepper::KeyHash;
-use crate::key::record::{CreditSpend, KeyRecord, KeyUpdate, Rollover};
+use crate::key::record::{CreditSpend, KeyRecord, KeyUpdate};
 use crate::key::store::KeyStore;
 use crate::store::StoreError;
 
@@ -95,7 +95,7 @@ impl KeyStore for MemoryKeyStore {
             .filter(|record| record.subject == subject)
             .cloned()
             .collect();
-        found.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        KeyRecord::sort_oldest_first(&mut found);
         Ok(found)
     }
 
@@ -119,17 +119,8 @@ impl KeyStore for MemoryKeyStore {
             return Err(StoreError::Conflict("a key with this id exists"));
         }
         let slot = records.get_mut(old).ok_or(StoreError::NotFound)?;
-        if slot.revoked_at.is_some() {
-            return Err(StoreError::Conflict("the key is revoked"));
-        }
-        if slot.rolled_into.is_some() {
-            return Err(StoreError::Conflict("the key was already rolled"));
-        }
         let mut rolled = KeyRecord::clone(slot);
-        rolled.rolled_into = Some(Rollover {
-            key: new.id,
-            grace_until,
-        });
+        rolled.roll_into(new.id, grace_until)?;
         *slot = Arc::new(rolled);
         records.insert(new.id, Arc::new(new));
         Ok(())
@@ -155,9 +146,8 @@ impl KeyStore for MemoryKeyStore {
     async fn record_use(&self, id: &KeyId, at: OffsetDateTime) -> Result<(), StoreError> {
         let mut records = self.write();
         let slot = records.get_mut(id).ok_or(StoreError::NotFound)?;
-        if slot.last_used_at.is_none_or(|last| last < at) {
-            let mut record = KeyRecord::clone(slot);
-            record.last_used_at = Some(at);
+        let mut record = KeyRecord::clone(slot);
+        if record.record_use(at) {
             *slot = Arc::new(record);
         }
         Ok(())

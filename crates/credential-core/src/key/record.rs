@@ -83,6 +83,53 @@ impl KeyRecord {
     }
 }
 
+impl KeyRecord {
+    /// The store rule of [`KeyStore::roll`](crate::key::KeyStore::roll)
+    /// for the old record: marks it rolled into `new` until `grace_until`.
+    /// Every store applies this one rule inside its atomic update.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Conflict`](crate::StoreError::Conflict) when the key
+    /// is revoked or was already rolled.
+    pub fn roll_into(
+        &mut self,
+        new: KeyId,
+        grace_until: OffsetDateTime,
+    ) -> Result<(), crate::StoreError> {
+        if self.revoked_at.is_some() {
+            return Err(crate::StoreError::Conflict("the key is revoked"));
+        }
+        if self.rolled_into.is_some() {
+            return Err(crate::StoreError::Conflict("the key was already rolled"));
+        }
+        self.rolled_into = Some(Rollover {
+            key: new,
+            grace_until,
+        });
+        Ok(())
+    }
+
+    /// The store rule of
+    /// [`KeyStore::record_use`](crate::key::KeyStore::record_use): moves
+    /// `last_used_at` forward to `at`, never back. Returns whether it
+    /// changed, so a store can skip the write.
+    pub fn record_use(&mut self, at: OffsetDateTime) -> bool {
+        if self.last_used_at.is_some_and(|last| last >= at) {
+            return false;
+        }
+        self.last_used_at = Some(at);
+        true
+    }
+
+    /// Orders records as
+    /// [`KeyStore::list_by_subject`](crate::key::KeyStore::list_by_subject)
+    /// returns them: oldest first, then by id.
+    pub fn sort_oldest_first<R: std::ops::Deref<Target = Self>>(records: &mut [R]) {
+        records.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    }
+}
+
 /// A roll of a key into a new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rollover {

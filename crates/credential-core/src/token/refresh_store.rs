@@ -55,6 +55,45 @@ pub struct RefreshRecord {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
+impl RefreshRecord {
+    /// The store rule of [`RefreshStore::consume`] for the presented
+    /// token: `None` when it is consumed now (at `now`, answering a retry
+    /// with `retry`, succeeded by `successor`, which the store then
+    /// stores), or the outcome that leaves it as it is. Every store applies
+    /// this one rule inside its atomic update.
+    pub fn consume(
+        &mut self,
+        now: OffsetDateTime,
+        retry: String,
+        successor: KeyId,
+    ) -> Option<Consume> {
+        if self.revoked_at.is_some() {
+            return Some(Consume::Revoked);
+        }
+        if self.consumed_at.is_some() {
+            return Some(Consume::AlreadyConsumed(Box::new(self.clone())));
+        }
+        self.consumed_at = Some(now);
+        self.successor = Some(successor);
+        self.retry = Some(retry);
+        None
+    }
+
+    /// The store rule of [`RefreshStore::revoke_family`] for one member:
+    /// revoked at `now` (or when it was first), its sealed retry answer
+    /// dropped; returns the access token issued with it (`jti`, `exp`), to
+    /// revoke as well.
+    pub fn revoke(&mut self, now: OffsetDateTime) -> Option<(String, OffsetDateTime)> {
+        self.revoked_at.get_or_insert(now);
+        // The sealed retry response is useless once revoked; drop it.
+        self.retry = None;
+        match (&self.access_jti, self.access_expires_at) {
+            (Some(jti), Some(exp)) => Some((jti.clone(), exp)),
+            _ => None,
+        }
+    }
+}
+
 /// The outcome of [`RefreshStore::consume`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Consume {
@@ -152,15 +191,9 @@ impl RefreshStore for MemoryRefreshStore {
             return Err(StoreError::Conflict("a refresh token with this id exists"));
         }
         let record = records.get_mut(id).ok_or(StoreError::NotFound)?;
-        if record.revoked_at.is_some() {
-            return Ok(Consume::Revoked);
+        if let Some(outcome) = record.consume(now, retry, successor.id) {
+            return Ok(outcome);
         }
-        if record.consumed_at.is_some() {
-            return Ok(Consume::AlreadyConsumed(Box::new(record.clone())));
-        }
-        record.consumed_at = Some(now);
-        record.successor = Some(successor.id);
-        record.retry = Some(retry);
         records.insert(successor.id, successor);
         Ok(Consume::Consumed)
     }
@@ -171,19 +204,11 @@ impl RefreshStore for MemoryRefreshStore {
         now: OffsetDateTime,
     ) -> Result<Vec<(String, OffsetDateTime)>, StoreError> {
         let mut records = self.records.write().unwrap_or_else(PoisonError::into_inner);
-        let mut access = Vec::new();
-        for record in records
+        Ok(records
             .values_mut()
             .filter(|record| record.family == *family)
-        {
-            record.revoked_at.get_or_insert(now);
-            // The sealed retry response is useless once revoked; drop it.
-            record.retry = None;
-            if let (Some(jti), Some(exp)) = (&record.access_jti, record.access_expires_at) {
-                access.push((jti.clone(), exp));
-            }
-        }
-        Ok(access)
+            .filter_map(|record| record.revoke(now))
+            .collect())
     }
 
     async fn purge_expired(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
