@@ -67,6 +67,9 @@ impl PostgresStore {
     /// As [`subscribe`](Self::subscribe).
     pub async fn follow(&self, invalidator: Invalidator) -> Result<JoinHandle<()>, PostgresError> {
         let mut changes = self.subscribe().await?;
+        // What the cache read before the LISTEN took effect may have
+        // changed unannounced.
+        invalidator.apply(Invalidation::All);
         Ok(tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
                 match change {
@@ -226,8 +229,22 @@ impl Listener {
             let (client, connection) = match opened.take() {
                 Some(pair) => pair,
                 None => {
+                    let owe_all = forward.owe_all;
                     tokio::select! {
                         () = sender.closed() => return,
+                        // An `All` owed since the connection was lost is
+                        // paid as soon as there is room, not only once
+                        // reconnected.
+                        permit = sender.reserve(), if owe_all => {
+                            match permit {
+                                Ok(permit) => {
+                                    permit.send(Notification::All);
+                                    forward.owe_all = false;
+                                }
+                                Err(_) => return,
+                            }
+                            continue;
+                        }
                         () = tokio::time::sleep(backoff) => {}
                     }
                     match self.open().await {

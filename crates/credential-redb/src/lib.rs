@@ -117,7 +117,7 @@ struct Inner {
 impl RedbStore {
     /// Opens the store at `path`, creating the file (readable and
     /// writable by its owner only, as it holds secrets) when it does not
-    /// exist.
+    /// exist; an existing file loses any permission for group and others.
     ///
     /// # Errors
     ///
@@ -183,7 +183,9 @@ impl Inner {
     }
 }
 
-/// Creates `path` with owner-only permissions if it does not exist yet.
+/// Creates `path` with owner-only permissions if it does not exist yet,
+/// and takes group and other permissions away from a file that exists
+/// (created by hand, restored from a backup): it holds secrets.
 fn create_private(path: &Path) -> Result<(), RedbError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -191,7 +193,18 @@ fn create_private(path: &Path) -> Result<(), RedbError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(path) {
         Ok(_) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                let mut permissions = std::fs::metadata(path)?.permissions();
+                if permissions.mode() & 0o077 != 0 {
+                    permissions.set_mode(permissions.mode() & 0o700);
+                    std::fs::set_permissions(path, permissions)?;
+                }
+            }
+            Ok(())
+        }
         Err(error) => Err(RedbError::Io(error)),
     }
 }

@@ -149,6 +149,20 @@ async fn the_file_is_private_and_held_by_one_process() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+    // A file that others could read is made private on opening.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let open_to_all = scratch.file("open.redb");
+        std::fs::write(&open_to_all, b"").unwrap();
+        std::fs::set_permissions(&open_to_all, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(RedbStore::open(&open_to_all).unwrap());
+        let mode = std::fs::metadata(&open_to_all)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     // A second opening of a file in use fails instead of sharing it.
     assert!(RedbStore::open(&path).is_err());
     drop(store);

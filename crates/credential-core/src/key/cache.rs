@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher as _, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -77,20 +78,34 @@ pub enum Invalidation {
 pub struct CachedKeyStore<S: ?Sized> {
     inner: Arc<S>,
     entries: Arc<Entries>,
+    limits: Limits,
 }
 
-/// What is cached, shared with the [`Invalidator`]s.
-struct Entries {
-    /// Moves on at every forgetting, before the entry goes: an answer read
-    /// from the store before that is not kept, since it may predate the
-    /// change.
-    generation: AtomicU64,
-    known: RwLock<HashMap<KeyId, Known>>,
-    unknown: RwLock<HashMap<KeyId, Instant>>,
+/// How long and how many entries are kept.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
     ttl: Duration,
     negative_ttl: Duration,
     capacity: usize,
     negative_capacity: usize,
+}
+
+/// Shards of the forgetting counters: forgetting one id holds back only
+/// the reads in flight of the ids that share its shard.
+const SHARDS: usize = 64;
+
+/// What is cached, shared with the [`Invalidator`]s.
+struct Entries {
+    /// Move on at every forgetting, before the entry goes: an answer read
+    /// from the store before that is not kept, since it may predate the
+    /// change. One counter for forgetting everything, one per shard of
+    /// ids.
+    everything: AtomicU64,
+    shards: [AtomicU64; SHARDS],
+    /// Picks an id's shard.
+    hasher: RandomState,
+    known: RwLock<HashMap<KeyId, Known>>,
+    unknown: RwLock<HashMap<KeyId, Instant>>,
 }
 
 struct Known {
@@ -111,14 +126,18 @@ impl<S: KeyStore + ?Sized> CachedKeyStore<S> {
         Self {
             inner,
             entries: Arc::new(Entries {
-                generation: AtomicU64::new(0),
+                everything: AtomicU64::new(0),
+                shards: std::array::from_fn(|_| AtomicU64::new(0)),
+                hasher: RandomState::new(),
                 known: RwLock::default(),
                 unknown: RwLock::default(),
+            }),
+            limits: Limits {
                 ttl: DEFAULT_TTL,
                 negative_ttl: DEFAULT_NEGATIVE_TTL,
                 capacity: DEFAULT_CAPACITY,
                 negative_capacity: DEFAULT_NEGATIVE_CAPACITY,
-            }),
+            },
         }
     }
 
@@ -126,40 +145,24 @@ impl<S: KeyStore + ?Sized> CachedKeyStore<S> {
     /// change made elsewhere can go unseen without a push. Zero caches
     /// nothing.
     #[must_use]
-    pub fn with_ttl(self, ttl: Duration) -> Self {
-        self.configure(|entries| entries.ttl = ttl)
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.limits.ttl = ttl;
+        self
     }
 
     /// Remembers unknown ids for at most `ttl`. Zero remembers none.
     #[must_use]
-    pub fn with_negative_ttl(self, ttl: Duration) -> Self {
-        self.configure(|entries| entries.negative_ttl = ttl)
+    pub fn with_negative_ttl(mut self, ttl: Duration) -> Self {
+        self.limits.negative_ttl = ttl;
+        self
     }
 
     /// Keeps at most `records` records and `unknown` unknown ids.
     #[must_use]
-    pub fn with_capacity(self, records: usize, unknown: usize) -> Self {
-        self.configure(|entries| {
-            entries.capacity = records;
-            entries.negative_capacity = unknown;
-        })
-    }
-
-    fn configure(self, change: impl FnOnce(&mut Entries)) -> Self {
-        let mut entries = Entries {
-            generation: AtomicU64::new(0),
-            known: RwLock::default(),
-            unknown: RwLock::default(),
-            ttl: self.entries.ttl,
-            negative_ttl: self.entries.negative_ttl,
-            capacity: self.entries.capacity,
-            negative_capacity: self.entries.negative_capacity,
-        };
-        change(&mut entries);
-        Self {
-            inner: self.inner,
-            entries: Arc::new(entries),
-        }
+    pub fn with_capacity(mut self, records: usize, unknown: usize) -> Self {
+        self.limits.capacity = records;
+        self.limits.negative_capacity = unknown;
+        self
     }
 
     /// The store behind the cache.
@@ -176,7 +179,7 @@ impl<S: KeyStore + ?Sized> CachedKeyStore<S> {
 
     /// How long records are served: the documented maximum staleness.
     pub fn ttl(&self) -> Duration {
-        self.entries.ttl
+        self.limits.ttl
     }
 }
 
@@ -199,15 +202,21 @@ impl Entries {
         self.unknown.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The cached answer for `id`, if fresh.
-    fn lookup(&self, id: &KeyId) -> Option<Option<Arc<KeyRecord>>> {
+    /// The counter that moves when `id` (or everything) is forgotten.
+    fn shard(&self, id: &KeyId) -> &AtomicU64 {
+        let index = usize::try_from(self.hasher.hash_one(id) % SHARDS as u64).unwrap_or(0);
+        self.shards.get(index).unwrap_or(&self.everything)
+    }
+
+    /// The cached answer for `id`, if fresh under `limits`.
+    fn lookup(&self, id: &KeyId, limits: &Limits) -> Option<Option<Arc<KeyRecord>>> {
         let now = Instant::now();
         if let Some(known) = self
             .known
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
-            && now.duration_since(known.read_at) < self.ttl
+            && now.duration_since(known.read_at) < limits.ttl
         {
             return Some(Some(Arc::clone(&known.record)));
         }
@@ -216,33 +225,43 @@ impl Entries {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
-            && now.duration_since(*read_at) < self.negative_ttl
+            && now.duration_since(*read_at) < limits.negative_ttl
         {
             return Some(None);
         }
         None
     }
 
-    /// A mark to take before reading from the store.
-    fn mark(&self) -> (u64, Instant) {
-        (self.generation.load(Ordering::Acquire), Instant::now())
+    /// A mark to take before reading `id` from the store.
+    fn mark(&self, id: &KeyId) -> Mark {
+        Mark {
+            everything: self.everything.load(Ordering::Acquire),
+            shard: self.shard(id).load(Ordering::Acquire),
+            read_at: Instant::now(),
+        }
+    }
+
+    /// Whether nothing that concerns `id` was forgotten since `mark`.
+    fn unchanged(&self, id: &KeyId, mark: &Mark) -> bool {
+        self.everything.load(Ordering::Acquire) == mark.everything
+            && self.shard(id).load(Ordering::Acquire) == mark.shard
     }
 
     /// Remembers what the store answered for `id`, read after `mark`,
-    /// unless something was forgotten since.
-    fn remember(&self, id: KeyId, found: Option<&Arc<KeyRecord>>, mark: (u64, Instant)) {
-        let (generation, read_at) = mark;
-        let current = || self.generation.load(Ordering::Acquire) == generation;
+    /// unless something that concerns it was forgotten since.
+    fn remember(&self, id: KeyId, found: Option<&Arc<KeyRecord>>, mark: &Mark, limits: &Limits) {
+        let read_at = mark.read_at;
         match found {
-            Some(record) if !self.ttl.is_zero() => {
+            Some(record) if !limits.ttl.is_zero() => {
                 let mut known = self.known();
-                if !current() {
+                if !self.unchanged(&id, mark) {
                     return;
                 }
-                make_room(&mut known, self.capacity, |entry| {
-                    read_at.duration_since(entry.read_at) >= self.ttl
+                self.unknown().remove(&id);
+                make_room(&mut known, limits.capacity, |entry| {
+                    read_at.duration_since(entry.read_at) >= limits.ttl
                 });
-                if known.len() < self.capacity {
+                if known.len() < limits.capacity {
                     known.insert(
                         id,
                         Known {
@@ -252,15 +271,15 @@ impl Entries {
                     );
                 }
             }
-            None if !self.negative_ttl.is_zero() => {
+            None if !limits.negative_ttl.is_zero() => {
                 let mut unknown = self.unknown();
-                if !current() {
+                if !self.unchanged(&id, mark) {
                     return;
                 }
-                make_room(&mut unknown, self.negative_capacity, |at| {
-                    read_at.duration_since(*at) >= self.negative_ttl
+                make_room(&mut unknown, limits.negative_capacity, |at| {
+                    read_at.duration_since(*at) >= limits.negative_ttl
                 });
-                if unknown.len() < self.negative_capacity {
+                if unknown.len() < limits.negative_capacity {
                     unknown.insert(id, read_at);
                 }
             }
@@ -269,16 +288,24 @@ impl Entries {
     }
 
     fn forget(&self, id: &KeyId) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.shard(id).fetch_add(1, Ordering::AcqRel);
         self.known().remove(id);
         self.unknown().remove(id);
     }
 
     fn forget_all(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.everything.fetch_add(1, Ordering::AcqRel);
         self.known().clear();
         self.unknown().clear();
     }
+}
+
+/// Taken before a read from the store: the forgetting counters and the
+/// time.
+struct Mark {
+    everything: u64,
+    shard: u64,
+    read_at: Instant,
 }
 
 /// Makes room for one more entry in a map bounded to `capacity`: drops the
@@ -306,23 +333,25 @@ impl<S: KeyStore + ?Sized> KeyStore for CachedKeyStore<S> {
     }
 
     async fn get(&self, id: &KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError> {
-        if let Some(cached) = self.entries.lookup(id) {
+        if let Some(cached) = self.entries.lookup(id, &self.limits) {
             return Ok(cached);
         }
-        let mark = self.entries.mark();
+        let mark = self.entries.mark(id);
         let found = self.inner.get(id).await?;
-        self.entries.remember(*id, found.as_ref(), mark);
+        self.entries
+            .remember(*id, found.as_ref(), &mark, &self.limits);
         Ok(found)
     }
 
     fn get_immediate(&self, id: &KeyId) -> Option<Result<Option<Arc<KeyRecord>>, StoreError>> {
-        if let Some(cached) = self.entries.lookup(id) {
+        if let Some(cached) = self.entries.lookup(id, &self.limits) {
             return Some(Ok(cached));
         }
-        let mark = self.entries.mark();
+        let mark = self.entries.mark(id);
         let found = self.inner.get_immediate(id)?;
         if let Ok(found) = &found {
-            self.entries.remember(*id, found.as_ref(), mark);
+            self.entries
+                .remember(*id, found.as_ref(), &mark, &self.limits);
         }
         Some(found)
     }
@@ -382,29 +411,32 @@ impl<S: KeyStore + ?Sized> KeyStore for CachedKeyStore<S> {
         now: OffsetDateTime,
     ) -> Result<CreditSpend, StoreError> {
         let outcome = self.inner.spend_credit(id, now).await;
-        // The count the store now holds, when it is known; otherwise the
-        // record is read again.
-        let mut known = self.entries.known();
-        let updated = match (&outcome, known.get_mut(id)) {
-            (Ok(CreditSpend::Spent { remaining }), Some(entry)) => match entry.record.credits {
-                Some(credits) if credits.refill.is_none() => {
-                    let mut record = KeyRecord::clone(&entry.record);
-                    record.credits = Some(Credits {
-                        remaining: *remaining,
-                        ..credits
-                    });
-                    entry.record = Arc::new(record);
-                    true
+        match &outcome {
+            // Nothing was spent.
+            Ok(CreditSpend::Unmetered | CreditSpend::Exhausted { .. }) => {}
+            // The count the store now holds, when it is known; otherwise
+            // the entry goes (only the count went stale, so reads in
+            // flight for other keys are not held back).
+            Ok(CreditSpend::Spent { remaining }) => {
+                let mut known = self.entries.known();
+                if let Some(entry) = known.get_mut(id) {
+                    match entry.record.credits {
+                        Some(credits) if credits.refill.is_none() => {
+                            let mut record = KeyRecord::clone(&entry.record);
+                            record.credits = Some(Credits {
+                                remaining: *remaining,
+                                ..credits
+                            });
+                            entry.record = Arc::new(record);
+                        }
+                        _ => {
+                            known.remove(id);
+                        }
+                    }
                 }
-                _ => false,
-            },
-            // Nothing was spent, or nothing is cached.
-            (Ok(CreditSpend::Unmetered | CreditSpend::Exhausted { .. }), _) | (_, None) => true,
-            _ => false,
-        };
-        drop(known);
-        if !updated {
-            self.entries.forget(id);
+            }
+            // The store's state is unknown.
+            Err(_) => self.entries.forget(id),
         }
         outcome
     }
@@ -413,8 +445,7 @@ impl<S: KeyStore + ?Sized> KeyStore for CachedKeyStore<S> {
 impl<S: ?Sized> fmt::Debug for CachedKeyStore<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachedKeyStore")
-            .field("ttl", &self.entries.ttl)
-            .field("negative_ttl", &self.entries.negative_ttl)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }

@@ -167,10 +167,18 @@ async fn create_get_and_list<S: KeyStore + 'static>(store: Arc<S>) -> Outcome {
             format!("unknown id gave {missing:?}")
         })?;
 
-        let again = store.insert(KeyRecord::clone(&first.record)).await;
+        let mut impostor = KeyRecord::clone(&first.record);
+        impostor.subject = "mallory".into();
+        let again = store.insert(impostor).await;
         ensure(CHECK, matches!(again, Err(StoreError::Conflict(_))), || {
             format!("a second insert of one id must conflict, got {again:?}")
         })?;
+        let kept = store.get(&first.record.id).await?;
+        ensure(CHECK, kept.as_deref() == Some(&*first.record), || {
+            format!("a conflicting insert must change nothing, found {kept:?}")
+        })?;
+        immediate_agrees(CHECK, &*store, &first.record.id).await?;
+        immediate_agrees(CHECK, &*store, &unknown).await?;
 
         let listed: Vec<KeyId> = store
             .list_by_subject("acme")
@@ -211,6 +219,22 @@ async fn create_get_and_list<S: KeyStore + 'static>(store: Arc<S>) -> Outcome {
         Ok::<_, SetupError>(())
     };
     run.await.map_err(|error| failed(CHECK, error))?;
+    Ok(())
+}
+
+/// A store that answers at once must answer as `get` does.
+async fn immediate_agrees<S: KeyStore + ?Sized>(
+    check: &'static str,
+    store: &S,
+    id: &KeyId,
+) -> Result<(), SetupError> {
+    if let Some(immediate) = store.get_immediate(id) {
+        let immediate = immediate?;
+        let waited = store.get(id).await?;
+        ensure(check, immediate == waited, || {
+            format!("get_immediate gave {immediate:?} where get gave {waited:?}")
+        })?;
+    }
     Ok(())
 }
 
@@ -290,6 +314,22 @@ async fn updates<S: KeyStore + 'static>(store: Arc<S>) -> Outcome {
         let missing = store.record_use(&unknown, clock.now()).await;
         ensure(CHECK, matches!(missing, Err(StoreError::NotFound)), || {
             format!("recording a use of an unknown id must be NotFound, got {missing:?}")
+        })?;
+        let missing = store
+            .upgrade_hash(
+                &unknown,
+                &KeyHash::from_parts(1, [0; 32]),
+                KeyHash::from_parts(2, [0; 32]),
+            )
+            .await;
+        ensure(CHECK, matches!(missing, Err(StoreError::NotFound)), || {
+            format!("upgrading the hash of an unknown id must be NotFound, got {missing:?}")
+        })?;
+        store.record_use(&id, clock.now()).await?;
+        store.record_use(&id, START).await?;
+        let used = store.get(&id).await?.and_then(|record| record.last_used_at);
+        ensure(CHECK, used == Some(clock.now()), || {
+            format!("record_use must never move last_used_at back, found {used:?}")
         })?;
         let missing = store.spend_credit(&unknown, clock.now()).await;
         ensure(CHECK, matches!(missing, Err(StoreError::NotFound)), || {
@@ -371,6 +411,60 @@ async fn roll_with_grace<S: KeyStore + 'static>(store: Arc<S>) -> Outcome {
         let refused = keys.roll(&revoked.record.id, Duration::ZERO).await;
         ensure(CHECK, refused.is_err(), || {
             format!("a revoked key must not roll, got {refused:?}")
+        })?;
+        // The store itself refuses, whatever its caller checked before.
+        let refused = store
+            .roll(
+                &revoked.record.id,
+                clock.now(),
+                unused(b"3333333333333333")?,
+            )
+            .await;
+        ensure(
+            CHECK,
+            matches!(refused, Err(StoreError::Conflict(_))),
+            || format!("the store must refuse to roll a revoked key, got {refused:?}"),
+        )?;
+        let stray = store.get(&KeyId::from_bytes(b"3333333333333333")?).await?;
+        ensure(CHECK, stray.is_none(), || {
+            format!("a refused roll must not store the new key, found {stray:?}")
+        })?;
+
+        // A roll whose new id is taken changes nothing.
+        let fresh = keys
+            .create(NewKey::new("acme", scopes("reports:read")?))
+            .await?;
+        let taken = store
+            .roll(&fresh.record.id, clock.now(), KeyRecord::clone(&new.record))
+            .await;
+        let untouched = store.get(&fresh.record.id).await?;
+        ensure(
+            CHECK,
+            matches!(taken, Err(StoreError::Conflict(_)))
+                && untouched.is_some_and(|record| record.rolled_into.is_none()),
+            || format!("a roll onto a taken id must conflict and change nothing, got {taken:?}"),
+        )?;
+
+        // Of concurrent rolls of one key, exactly one succeeds.
+        let mut tasks = JoinSet::new();
+        for n in 0..10u8 {
+            let store = Arc::clone(&store);
+            let id = [b'4' + n % 6; 16];
+            let record = unused(&id)?;
+            let old = fresh.record.id;
+            let now = clock.now();
+            tasks.spawn(async move { store.roll(&old, now, record).await });
+        }
+        let mut rolled = 0;
+        while let Some(outcome) = tasks.join_next().await {
+            match outcome? {
+                Ok(()) => rolled += 1,
+                Err(StoreError::Conflict(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        ensure(CHECK, rolled == 1, || {
+            format!("10 concurrent rolls of one key: {rolled} succeeded")
         })?;
         let unknown = KeyId::from_bytes(b"0000000000000000")?;
         let missing = store
@@ -680,11 +774,30 @@ where
             // No `iat`: it cannot prove it came after the revocation.
             (None, Some("client-1"), None, true),
         ];
+        // A later, narrower revocation never narrows an entry.
+        store
+            .revoke_token("jti-1", until - Duration::minutes(10))
+            .await?;
+        store
+            .revoke_client(
+                "client-1",
+                START - Duration::hours(1),
+                START + Duration::minutes(30),
+            )
+            .await?;
         for (jti, client, issued, expected) in cases {
             let revoked = store.is_revoked(jti, client, issued).await?;
             ensure(CHECK, revoked == expected, || {
                 format!("is_revoked({jti:?}, {client:?}, {issued:?}) gave {revoked}")
             })?;
+            if let Some(immediate) = store.is_revoked_immediate(jti, client, issued) {
+                let immediate = immediate?;
+                ensure(CHECK, immediate == expected, || {
+                    format!(
+                        "is_revoked_immediate({jti:?}, {client:?}, {issued:?}) gave {immediate}"
+                    )
+                })?;
+            }
         }
         let purged = store.purge_expired(until - Duration::seconds(1)).await?;
         let kept = store.is_revoked(Some("jti-1"), None, None).await?;
@@ -773,6 +886,33 @@ where
             format!("unknown id gave {unknown:?}")
         })?;
 
+        // A redemption whose successor id is taken changes nothing.
+        let taken = store
+            .consume(&root_id, START, "retry".into(), root.clone())
+            .await;
+        let untouched = store.get(&root_id).await?;
+        ensure(
+            CHECK,
+            matches!(taken, Err(StoreError::Conflict(_)))
+                && untouched.is_some_and(|record| record.consumed_at.is_none()),
+            || {
+                format!(
+                    "a redemption onto a taken id must conflict and change nothing, got {taken:?}"
+                )
+            },
+        )?;
+        let missing = store
+            .consume(
+                &record_id(998)?,
+                START,
+                "retry".into(),
+                refresh_record(record_id(997)?, root_id, "x")?,
+            )
+            .await;
+        ensure(CHECK, matches!(missing, Err(StoreError::NotFound)), || {
+            format!("redeeming an unknown id must be NotFound, got {missing:?}")
+        })?;
+
         let store = Arc::clone(&store);
         let mut tasks = JoinSet::new();
         for n in 1..=50 {
@@ -845,6 +985,27 @@ where
         ensure(CHECK, after == Consume::Revoked, || {
             format!("a member of a revoked family must not redeem, got {after:?}")
         })?;
+        let replayed = store
+            .consume(
+                &root_id,
+                START + Duration::seconds(3),
+                "retry".into(),
+                refresh_record(record_id(101)?, root_id, "access-101")?,
+            )
+            .await?;
+        ensure(CHECK, replayed == Consume::Revoked, || {
+            format!("a consumed member of a revoked family is revoked first, got {replayed:?}")
+        })?;
+        for id in [root_id, successor] {
+            let member = store.get(&id).await?;
+            ensure(
+                CHECK,
+                member
+                    .as_ref()
+                    .is_some_and(|record| record.revoked_at.is_some() && record.retry.is_none()),
+                || format!("every member is revoked and its retry answer dropped: {member:?}"),
+            )?;
+        }
 
         let purged = store.purge_expired(START + Duration::hours(23)).await?;
         ensure(CHECK, purged == 0, || {
