@@ -24,6 +24,7 @@ use credential_core::key::{
     Peppers,
 };
 use credential_postgres::PostgresStore;
+use credential_redis::RedisStore;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const PEPPER: [u8; 32] = [0x42; 32];
@@ -131,9 +132,65 @@ fn postgres(c: &mut Criterion) {
     });
 }
 
+fn redis(c: &mut Criterion) {
+    let Ok(url) = std::env::var("CREDENTIAL_TEST_REDIS_URL") else {
+        println!("stores: CREDENTIAL_TEST_REDIS_URL is unset, Redis left out");
+        return;
+    };
+    let rt = runtime();
+    let prefix = format!("credential-bench:{}:", std::process::id());
+    let store = rt
+        .block_on(RedisStore::connect(url.clone(), prefix.clone()))
+        .unwrap();
+
+    let (memory, memory_key) = prepared(&rt, Arc::new(MemoryKeyStore::new()));
+    let cached =
+        Arc::new(CachedKeyStore::new(Arc::new(store.clone())).with_ttl(Duration::from_secs(3600)));
+    let (cached, cached_key) = prepared(&rt, cached);
+    let (direct, direct_key) = prepared(&rt, Arc::new(store.clone()));
+
+    let mut group = c.benchmark_group("key_verify_store");
+    group.bench_function("redis_cached_hit", |b| {
+        b.iter(|| ready(cached.verify(black_box(&cached_key), None)).unwrap());
+    });
+    group.bench_function("redis_uncached", |b| {
+        b.iter(|| {
+            rt.block_on(direct.verify(black_box(&direct_key), None))
+                .unwrap()
+        });
+    });
+    group.finish();
+
+    interleaved(
+        "key verify, cached Redis hit vs memory",
+        1000,
+        || ready(cached.verify(&cached_key, None)).unwrap(),
+        || ready(memory.verify(&memory_key, None)).unwrap(),
+    );
+    percentiles("key verify, Redis uncached (loopback)", 5000, || {
+        rt.block_on(direct.verify(&direct_key, None)).unwrap();
+    });
+    rt.block_on(async {
+        let client = redis::Client::open(url).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        if !keys.is_empty() {
+            let () = redis::cmd("DEL")
+                .arg(keys)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+        }
+    });
+}
+
 criterion_group! {
     name = stores;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
-    targets = postgres
+    targets = postgres, redis
 }
 criterion_main!(stores);

@@ -205,4 +205,18 @@ async fn the_tcp_proxy_cuts_and_restores() {
     proxy.restore();
     let again = TcpStream::connect(proxy.addr()).await.unwrap();
     assert_eq!(&echo(again).await.unwrap(), b"ping");
+
+    // Frozen: the connection stays open and nothing comes back.
+    let mut frozen = TcpStream::connect(proxy.addr()).await.unwrap();
+    proxy.freeze();
+    frozen.write_all(b"ping").await.unwrap();
+    let silent =
+        tokio::time::timeout(std::time::Duration::from_millis(300), frozen.read(&mut buf)).await;
+    assert!(silent.is_err(), "a frozen connection answered: {silent:?}");
+    // A reset drops it; new connections go through.
+    proxy.reset();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(2), frozen.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    let fresh = TcpStream::connect(proxy.addr()).await.unwrap();
+    assert_eq!(&echo(fresh).await.unwrap(), b"ping");
 }

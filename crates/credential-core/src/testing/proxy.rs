@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
@@ -15,18 +15,32 @@ use tokio::task::JoinHandle;
 
 /// Forwards connections from a loopback port to `target` until cut.
 ///
-/// [`cut`](Self::cut) drops every open connection and, until
-/// [`restore`](Self::restore), accepts new ones only to drop them at once,
-/// as a network partition looks to a client: connections fail, none
-/// hangs forever. Dropping the proxy stops it.
+/// - [`cut`](Self::cut) drops every open connection and, until
+///   [`restore`](Self::restore), accepts new ones only to drop them at
+///   once, as a network partition looks to a client: connections fail,
+///   none hangs forever.
+/// - [`freeze`](Self::freeze) keeps every connection open and forwards
+///   nothing more, as a connection that died silently looks: only a
+///   client's own timeouts notice.
+/// - [`reset`](Self::reset) drops the open connections and goes on
+///   accepting, as a server restart looks.
+///
+/// Dropping the proxy stops it.
 pub struct TcpProxy {
     addr: SocketAddr,
     target: SocketAddr,
-    up: Arc<AtomicBool>,
-    /// Bumped at every cut, to close the connections of before.
-    cuts: watch::Sender<u64>,
+    mode: Arc<AtomicU8>,
+    /// Bumped at every change, to end the connections of before.
+    changes: watch::Sender<u64>,
     accepting: JoinHandle<()>,
 }
+
+/// Forward.
+const PASS: u8 = 0;
+/// Drop connections at once.
+const REFUSE: u8 = 1;
+/// Keep connections open, forward nothing.
+const FREEZE: u8 = 2;
 
 impl TcpProxy {
     /// A proxy on a free loopback port to `target`.
@@ -37,14 +51,14 @@ impl TcpProxy {
     pub async fn start(target: SocketAddr) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let up = Arc::new(AtomicBool::new(true));
-        let (cuts, _) = watch::channel(0u64);
-        let accepting = tokio::spawn(accept(listener, target, Arc::clone(&up), cuts.clone()));
+        let mode = Arc::new(AtomicU8::new(PASS));
+        let (changes, _) = watch::channel(0u64);
+        let accepting = tokio::spawn(accept(listener, target, Arc::clone(&mode), changes.clone()));
         Ok(Self {
             addr,
             target,
-            up,
-            cuts,
+            mode,
+            changes,
             accepting,
         })
     }
@@ -56,40 +70,69 @@ impl TcpProxy {
 
     /// Drops every connection and refuses new ones until restored.
     pub fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        self.cuts.send_modify(|cut| *cut += 1);
+        self.set(REFUSE);
     }
 
-    /// Forwards new connections again.
+    /// Keeps every connection open, new ones too, and forwards nothing
+    /// until restored.
+    pub fn freeze(&self) {
+        self.set(FREEZE);
+    }
+
+    /// Drops every open connection and goes on forwarding new ones.
+    pub fn reset(&self) {
+        self.set(PASS);
+    }
+
+    /// Forwards new connections again; connections left from a cut or a
+    /// freeze are dropped.
     pub fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
+        self.set(PASS);
     }
 
     /// Whether connections are forwarded.
     pub fn is_up(&self) -> bool {
-        self.up.load(Ordering::SeqCst)
+        self.mode.load(Ordering::SeqCst) == PASS
+    }
+
+    fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
+        self.changes.send_modify(|change| *change += 1);
     }
 }
 
 async fn accept(
     listener: TcpListener,
     target: SocketAddr,
-    up: Arc<AtomicBool>,
-    cuts: watch::Sender<u64>,
+    mode: Arc<AtomicU8>,
+    changes: watch::Sender<u64>,
 ) {
     while let Ok((mut client, _)) = listener.accept().await {
-        if !up.load(Ordering::SeqCst) {
-            drop(client);
-            continue;
+        let mut changed = changes.subscribe();
+        match mode.load(Ordering::SeqCst) {
+            REFUSE => continue,
+            FREEZE => {
+                // Held open, silent, until the next change.
+                tokio::spawn(async move {
+                    let _ = changed.changed().await;
+                    drop(client);
+                });
+                continue;
+            }
+            _ => {}
         }
-        let mut cut = cuts.subscribe();
+        let mode = Arc::clone(&mode);
         tokio::spawn(async move {
             let Ok(mut server) = TcpStream::connect(target).await else {
                 return;
             };
-            tokio::select! {
-                _ = copy_bidirectional(&mut client, &mut server) => {}
-                _ = cut.changed() => {}
+            let frozen = tokio::select! {
+                _ = copy_bidirectional(&mut client, &mut server) => false,
+                _ = changed.changed() => mode.load(Ordering::SeqCst) == FREEZE,
+            };
+            if frozen {
+                // Both ends stay open, silent, until the next change.
+                let _ = changed.changed().await;
             }
         });
     }
@@ -98,7 +141,7 @@ async fn accept(
 impl Drop for TcpProxy {
     fn drop(&mut self) {
         self.accepting.abort();
-        self.cuts.send_modify(|cut| *cut += 1);
+        self.set(REFUSE);
     }
 }
 
