@@ -81,6 +81,51 @@ fn percentiles(name: &str, runs: usize, mut call: impl FnMut()) {
     );
 }
 
+/// The in-memory store, a cache hit in front of `store`, and `store`
+/// itself, in one group; the hit against memory interleaved, and the
+/// uncached path's percentiles. `name` names the store in the output.
+fn compare<S: KeyStore + Clone + 'static>(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    store: &S,
+) {
+    let (memory, memory_key) = prepared(rt, Arc::new(MemoryKeyStore::new()));
+    let cached =
+        Arc::new(CachedKeyStore::new(Arc::new(store.clone())).with_ttl(Duration::from_secs(3600)));
+    let (cached, cached_key) = prepared(rt, cached);
+    let (direct, direct_key) = prepared(rt, Arc::new(store.clone()));
+
+    let mut group = c.benchmark_group("key_verify_store");
+    group.bench_function("memory", |b| {
+        b.iter(|| ready(memory.verify(black_box(&memory_key), None)).unwrap());
+    });
+    group.bench_function(format!("{}_cached_hit", name.to_lowercase()), |b| {
+        b.iter(|| ready(cached.verify(black_box(&cached_key), None)).unwrap());
+    });
+    group.bench_function(format!("{}_uncached", name.to_lowercase()), |b| {
+        b.iter(|| {
+            rt.block_on(direct.verify(black_box(&direct_key), None))
+                .unwrap()
+        });
+    });
+    group.finish();
+
+    interleaved(
+        &format!("key verify, cached {name} hit vs memory"),
+        1000,
+        || ready(cached.verify(&cached_key, None)).unwrap(),
+        || ready(memory.verify(&memory_key, None)).unwrap(),
+    );
+    percentiles(
+        &format!("key verify, {name} uncached (loopback)"),
+        5000,
+        || {
+            rt.block_on(direct.verify(&direct_key, None)).unwrap();
+        },
+    );
+}
+
 fn postgres(c: &mut Criterion) {
     let Ok(url) = std::env::var("CREDENTIAL_TEST_POSTGRES_URL") else {
         println!("stores: CREDENTIAL_TEST_POSTGRES_URL is unset, PostgreSQL left out");
@@ -91,38 +136,7 @@ fn postgres(c: &mut Criterion) {
     let store = rt
         .block_on(PostgresStore::builder(&url).schema(&schema).connect())
         .unwrap();
-
-    let (memory, memory_key) = prepared(&rt, Arc::new(MemoryKeyStore::new()));
-    let cached =
-        Arc::new(CachedKeyStore::new(Arc::new(store.clone())).with_ttl(Duration::from_secs(3600)));
-    let (cached, cached_key) = prepared(&rt, cached);
-    let (direct, direct_key) = prepared(&rt, Arc::new(store.clone()));
-
-    let mut group = c.benchmark_group("key_verify_store");
-    group.bench_function("memory", |b| {
-        b.iter(|| ready(memory.verify(black_box(&memory_key), None)).unwrap());
-    });
-    group.bench_function("postgres_cached_hit", |b| {
-        b.iter(|| ready(cached.verify(black_box(&cached_key), None)).unwrap());
-    });
-    group.bench_function("postgres_uncached", |b| {
-        b.iter(|| {
-            rt.block_on(direct.verify(black_box(&direct_key), None))
-                .unwrap()
-        });
-    });
-    group.finish();
-
-    interleaved(
-        "key verify, cached PostgreSQL hit vs memory",
-        1000,
-        || ready(cached.verify(&cached_key, None)).unwrap(),
-        || ready(memory.verify(&memory_key, None)).unwrap(),
-    );
-    percentiles("key verify, PostgreSQL uncached (loopback)", 5000, || {
-        rt.block_on(direct.verify(&direct_key, None)).unwrap();
-    });
-
+    compare(c, &rt, "PostgreSQL", &store);
     rt.block_on(async {
         let client = store.pool().get().await.unwrap();
         client
@@ -142,34 +156,7 @@ fn redis(c: &mut Criterion) {
     let store = rt
         .block_on(RedisStore::connect(url.clone(), prefix.clone()))
         .unwrap();
-
-    let (memory, memory_key) = prepared(&rt, Arc::new(MemoryKeyStore::new()));
-    let cached =
-        Arc::new(CachedKeyStore::new(Arc::new(store.clone())).with_ttl(Duration::from_secs(3600)));
-    let (cached, cached_key) = prepared(&rt, cached);
-    let (direct, direct_key) = prepared(&rt, Arc::new(store.clone()));
-
-    let mut group = c.benchmark_group("key_verify_store");
-    group.bench_function("redis_cached_hit", |b| {
-        b.iter(|| ready(cached.verify(black_box(&cached_key), None)).unwrap());
-    });
-    group.bench_function("redis_uncached", |b| {
-        b.iter(|| {
-            rt.block_on(direct.verify(black_box(&direct_key), None))
-                .unwrap()
-        });
-    });
-    group.finish();
-
-    interleaved(
-        "key verify, cached Redis hit vs memory",
-        1000,
-        || ready(cached.verify(&cached_key, None)).unwrap(),
-        || ready(memory.verify(&memory_key, None)).unwrap(),
-    );
-    percentiles("key verify, Redis uncached (loopback)", 5000, || {
-        rt.block_on(direct.verify(&direct_key, None)).unwrap();
-    });
+    compare(c, &rt, "Redis", &store);
     rt.block_on(async {
         let client = redis::Client::open(url).unwrap();
         let mut connection = client.get_multiplexed_async_connection().await.unwrap();
