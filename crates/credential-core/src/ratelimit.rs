@@ -61,7 +61,11 @@ impl RateLimit {
     ) -> Result<OffsetDateTime, Duration> {
         let emission = self.period / self.requests.max(1);
         let tat = tat.map_or(now, |tat| tat.max(now));
-        let next = tat.saturating_add(emission);
+        // Past the last representable time no request can be spaced out:
+        // refuse rather than let a saturated time allow everything.
+        let Some(next) = tat.checked_add(emission) else {
+            return Err(self.period);
+        };
         let allowed_from = next.saturating_sub(self.period);
         if now < allowed_from {
             Err(allowed_from - now)
@@ -177,6 +181,15 @@ mod tests {
             tat = Some(limit.gcra(tat, idle).unwrap());
         }
         assert!(limit.gcra(tat, idle).is_err());
+    }
+
+    #[test]
+    fn a_limit_past_the_representable_time_refuses() {
+        let limit = RateLimit::new(1, Duration::days(365 * 9000)).unwrap();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        assert!(limit.gcra(None, now).is_err());
+        let last = time::PrimitiveDateTime::MAX.assume_utc();
+        assert!(limit.gcra(Some(last), now).is_err());
     }
 
     #[test]

@@ -142,9 +142,15 @@ fn decode_refill(text: &str) -> Result<Option<Refill>, StoreError> {
 /// Credits from the `remaining` and `refill` fields, `None` when the key
 /// has none.
 fn decode_credits(remaining: Value, refill: Value) -> Result<Option<Credits>, StoreError> {
+    // Every key has a credits hash; an unmetered one has an empty count.
+    // A hash that is gone was evicted or lost: never read that as
+    // "unmetered".
     let Some(remaining) = reply::text(remaining)? else {
-        return Ok(None);
+        return Err(corrupt("the credits of a key are missing".to_owned()));
     };
+    if remaining.is_empty() {
+        return Ok(None);
+    }
     let refill = reply::required(refill, "the credits' refill field")?;
     Ok(Some(Credits {
         remaining: parse_count(&remaining)?,
@@ -350,12 +356,14 @@ impl KeyStore for RedisStore {
     async fn update(&self, id: &KeyId, update: KeyUpdate) -> Result<Arc<KeyRecord>, StoreError> {
         let ((), record) = self
             .modify(id, |record| {
-                let before = record.credits;
                 update.apply(record);
-                let credits = if record.credits == before {
-                    CreditsWrite::Keep
-                } else {
+                // Setting credits writes them even when they look
+                // unchanged: spends may have moved the stored count since
+                // it was read.
+                let credits = if matches!(update, KeyUpdate::Credits(_)) {
                     CreditsWrite::of(record.credits.as_ref())?
+                } else {
+                    CreditsWrite::Keep
                 };
                 Ok(Step::Write {
                     value: (),

@@ -57,9 +57,23 @@
 //! Times are stored as whole Unix seconds and nanoseconds within the
 //! second, so that scripts compare them exactly. Records never expire.
 //! Revocation entries expire on their own ([`REVOCATION_EXPIRY_MARGIN`]
-//! after their `until`); `purge_expired(now)` drops them exactly at
-//! `until` on the caller's clock, through the index. A rate limit's state
-//! expires about a second after it stops limiting anything.
+//! after their `until`, or [`RedisStoreBuilder::revocation_margin`]);
+//! `purge_expired(now)` drops them exactly at `until` on the caller's
+//! clock, through the index, whose members stay until a purge: call it
+//! now and then (hourly, say). A rate limit's state expires about a
+//! second after it stops limiting anything. An unmetered key has a
+//! credits hash with an empty count, so a hash that is gone is an error,
+//! never "unmetered".
+//!
+//! ## What Redis must be set up for
+//!
+//! Revocations and credits are security state, and Redis drops keys it is
+//! told to: run it with `maxmemory-policy noeviction` (under a `volatile-*`
+//! policy the revocation entries, which have an expiry, are the first to
+//! go, and the tokens they stop verify again) and with persistence (AOF),
+//! and know that a failover to a replica can lose the last acknowledged
+//! writes. This crate cannot check these settings on managed services that
+//! hide `CONFIG`.
 //!
 //! ## Atomicity
 //!
@@ -89,9 +103,12 @@
 //!
 //! ## Failures and timeouts
 //!
-//! Connecting fails within the connection timeout, and every call within
-//! [`RedisStore::call_timeout`] (connection plus response timeout, 2 s
-//! each by default, see [`RedisStoreBuilder`]). A call that cannot reach
+//! Connecting fails within the connection timeout, and every round trip
+//! within [`RedisStore::call_timeout`] (connection plus response timeout,
+//! 2 s each by default, see [`RedisStoreBuilder`]). Most calls are one
+//! round trip; a compare-and-set that loses a race is retried (at most 32
+//! times), a spend that refills takes two, and a purge one per thousand
+//! entries, so those can take a few times as long, never forever. A call that cannot reach
 //! Redis fails with
 //! [`StoreError::Unavailable`](credential_core::StoreError::Unavailable),
 //! which the verifier answers with `503`; the next call reconnects. Data

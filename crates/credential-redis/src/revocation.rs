@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::scripts;
 use crate::store::reply::{self, corrupt};
-use crate::store::{REVOCATION_EXPIRY_MARGIN, RedisStore, instant};
+use crate::store::{RedisStore, instant};
 
 /// Key kinds, after the prefix: entries are `rev:` followed by their
 /// index member, `t:{jti}` or `c:{client_id}`.
@@ -38,7 +38,7 @@ impl RevocationStore for RedisStore {
             .arg(seconds.to_string())
             .arg(nanos.to_string())
             .arg(format!("{TOKEN}{jti}"))
-            .arg(REVOCATION_EXPIRY_MARGIN.as_secs());
+            .arg(self.revocation_margin_seconds());
         self.eval(&invocation).await?;
         Ok(())
     }
@@ -60,7 +60,7 @@ impl RevocationStore for RedisStore {
             .arg(seconds.to_string())
             .arg(nanos.to_string())
             .arg(format!("{CLIENT}{client_id}"))
-            .arg(REVOCATION_EXPIRY_MARGIN.as_secs());
+            .arg(self.revocation_margin_seconds());
         self.eval(&invocation).await?;
         Ok(())
     }
@@ -121,5 +121,14 @@ impl RevocationStore for RedisStore {
                 return Ok(purged);
             }
         }
+    }
+}
+
+impl RedisStore {
+    /// The margin after `until` before Redis drops an entry, in whole
+    /// seconds, rounded up.
+    fn revocation_margin_seconds(&self) -> u64 {
+        let margin = self.shared.revocation_margin;
+        margin.as_secs() + u64::from(margin.subsec_nanos() > 0)
     }
 }

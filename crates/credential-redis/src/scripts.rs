@@ -34,7 +34,8 @@ local function expiry(s, margin)
   return string.format('%.0f', at)
 end
 
--- Writes a key's credits: 'keep' leaves them, 'del' removes them, 'set'
+-- Writes a key's credits: 'keep' leaves them, 'del' marks the key
+-- unmetered, 'set'
 -- replaces them (with the instant the next refill is due, if any).
 local function put_credits(key, mode, remaining, refill, due_s, due_n)
   if mode == 'set' then
@@ -44,7 +45,10 @@ local function put_credits(key, mode, remaining, refill, due_s, due_n)
       redis.call('HSET', key, 'due_s', due_s, 'due_n', due_n)
     end
   elseif mode == 'del' then
+    -- Unmetered: an empty count, never a missing hash, so that a hash
+    -- evicted or lost is never taken for an unmetered key.
     redis.call('DEL', key)
+    redis.call('HSET', key, 'remaining', '', 'refill', '')
   end
 end
 "
@@ -160,7 +164,8 @@ pub(crate) static SPEND: LazyLock<Script> = LazyLock::new(|| {
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local c = redis.call('HMGET', KEYS[2], 'remaining', 'refill', 'due_s', 'due_n')
 local remaining = c[1]
-if not remaining then return {'unmetered'} end
+if not remaining then error({err = 'CORRUPT the credits of a key are missing'}) end
+if remaining == '' then return {'unmetered'} end
 if c[3] and not before(ARGV[1], ARGV[2], c[3], c[4]) then
   return {'defer', remaining, c[2]}
 end
@@ -250,7 +255,9 @@ return {0}
 ///
 /// An index score is the entry's `until` in whole seconds: a score below
 /// now's second is certainly due; a score equal to it is compared to the
-/// nanosecond. An entry Redis has already expired only leaves the index.
+/// nanosecond. Entries are counted as they leave the index, so an entry
+/// Redis has already expired on its own still counts, as in the memory
+/// store.
 pub(crate) static PURGE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(concat!(
         prelude!(),
@@ -259,8 +266,8 @@ local batch = tonumber(ARGV[4])
 local removed = 0
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, batch)
 for _, member in ipairs(due) do
-  removed = removed + redis.call('DEL', ARGV[3] .. member)
-  redis.call('ZREM', KEYS[1], member)
+  redis.call('DEL', ARGV[3] .. member)
+  removed = removed + redis.call('ZREM', KEYS[1], member)
 end
 if #due >= batch then return {removed, 1} end
 local edge = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
@@ -270,8 +277,8 @@ for _, member in ipairs(edge) do
   if not u[1] then
     redis.call('ZREM', KEYS[1], member)
   elseif not before(ARGV[1], ARGV[2], u[1], u[2]) then
-    removed = removed + redis.call('DEL', key)
-    redis.call('ZREM', KEYS[1], member)
+    redis.call('DEL', key)
+    removed = removed + redis.call('ZREM', KEYS[1], member)
   end
 end
 return {removed, 0}

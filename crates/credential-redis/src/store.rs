@@ -12,9 +12,12 @@ use redis::{Client, RedisError, ScriptInvocation, Value};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long after its `until` Redis keeps a revocation entry on its own
-/// (through `EXPIREAT`): room for clock skew between the servers and
-/// Redis. [`purge_expired`](credential_core::token::RevocationStore::purge_expired)
-/// drops entries exactly at `until`, on the caller's clock.
+/// (through `EXPIREAT`) by default: room for the verifiers' leeway and
+/// clock skew between the servers and Redis.
+/// [`purge_expired`](credential_core::token::RevocationStore::purge_expired)
+/// drops entries exactly at `until`, on the caller's clock. Set it with
+/// [`RedisStoreBuilder::revocation_margin`] to at least the longest
+/// leeway of any verifier plus the clock skew.
 pub const REVOCATION_EXPIRY_MARGIN: Duration = Duration::from_secs(300);
 
 /// Redis stores for keys, revocations and rate limits, under one key
@@ -38,6 +41,7 @@ pub(crate) struct Shared {
     pub(crate) connection_timeout: Duration,
     pub(crate) response_timeout: Duration,
     pub(crate) ping_interval: Duration,
+    pub(crate) revocation_margin: Duration,
 }
 
 /// Options for [`RedisStore`], from [`RedisStore::builder`].
@@ -49,6 +53,7 @@ pub struct RedisStoreBuilder {
     connection_timeout: Duration,
     response_timeout: Duration,
     ping_interval: Duration,
+    revocation_margin: Duration,
 }
 
 /// A store call that took longer than its deadline.
@@ -91,6 +96,15 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// How long after its `until` Redis keeps a revocation entry on its
+    /// own (default [`REVOCATION_EXPIRY_MARGIN`]): at least the longest
+    /// leeway any verifier allows after `exp`, plus the clock skew between
+    /// the servers and Redis. Whole seconds; rounded up.
+    pub fn revocation_margin(mut self, margin: Duration) -> Self {
+        self.revocation_margin = margin;
+        self
+    }
+
     /// Connects, failing within the connection timeout when the server
     /// cannot be reached.
     ///
@@ -120,6 +134,7 @@ impl RedisStoreBuilder {
                 connection_timeout: self.connection_timeout,
                 response_timeout: self.response_timeout,
                 ping_interval: self.ping_interval,
+                revocation_margin: self.revocation_margin,
             }),
         })
     }
@@ -144,6 +159,7 @@ impl RedisStore {
             connection_timeout: DEFAULT_TIMEOUT,
             response_timeout: DEFAULT_TIMEOUT,
             ping_interval: crate::FOLLOW_PING_INTERVAL,
+            revocation_margin: REVOCATION_EXPIRY_MARGIN,
         }
     }
 
@@ -213,12 +229,16 @@ impl RedisStore {
 
 impl fmt::Debug for RedisStoreBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The URL may carry a password.
+        // The URL may carry a password, before the host or in the query:
+        // show the scheme and the host only.
         let url = match self.url.split_once("://") {
-            Some((scheme, rest)) => match rest.rsplit_once('@') {
-                Some((_, host)) => format!("{scheme}://***@{host}"),
-                None => self.url.clone(),
-            },
+            Some((scheme, rest)) => {
+                let rest = rest.split(['?', '#']).next().unwrap_or_default();
+                match rest.rsplit_once('@') {
+                    Some((_, host)) => format!("{scheme}://***@{host}"),
+                    None => format!("{scheme}://{rest}"),
+                }
+            }
             None => "***".to_owned(),
         };
         f.debug_struct("RedisStoreBuilder")
@@ -227,6 +247,7 @@ impl fmt::Debug for RedisStoreBuilder {
             .field("connection_timeout", &self.connection_timeout)
             .field("response_timeout", &self.response_timeout)
             .field("ping_interval", &self.ping_interval)
+            .field("revocation_margin", &self.revocation_margin)
             .finish()
     }
 }

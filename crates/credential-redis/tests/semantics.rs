@@ -466,3 +466,74 @@ async fn unreadable_data_is_corrupt_not_missing() {
     assert!(matches!(got, Err(StoreError::Corrupt(_))), "{got:?}");
     prefixes.delete_all().await;
 }
+
+/// A credits hash that is gone (evicted, lost in a failover) is an error,
+/// never an unmetered key; setting credits writes them even when they
+/// look unchanged; an entry Redis expired on its own still counts in a
+/// purge; the builder's `Debug` shows no password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_state_fails_closed_and_writes_are_exact() {
+    let Some(url) = common::url("lost_state_fails_closed_and_writes_are_exact") else {
+        return;
+    };
+    let prefixes = Prefixes::new(url.clone());
+    let prefix = prefixes.prefix();
+    let store = prefixes.store_at(&prefix).await;
+    let mut connection = prefixes.connection().await;
+    let make = |id: &[u8]| {
+        let mut record = record(KeyId::from_bytes(id).unwrap(), "acme", START);
+        record.credits = None;
+        record
+    };
+
+    // Unmetered, then its credits hash lost: read and spend both fail.
+    let plain = make(b"p000000000000001");
+    store.insert(plain.clone()).await.unwrap();
+    assert_eq!(
+        store.spend_credit(&plain.id, START).await.unwrap(),
+        CreditSpend::Unmetered
+    );
+    let () = redis::cmd("DEL")
+        .arg(format!("{prefix}credits:{}", plain.id))
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(matches!(
+        KeyStore::get(&store, &plain.id).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(matches!(
+        store.spend_credit(&plain.id, START).await,
+        Err(StoreError::Corrupt(_))
+    ));
+
+    // Credits set to the count read before spends: the set value wins.
+    let mut metered = make(b"m000000000000001");
+    metered.credits = Some(Credits::new(100));
+    store.insert(metered.clone()).await.unwrap();
+    for _ in 0..3 {
+        store.spend_credit(&metered.id, START).await.unwrap();
+    }
+    let updated = store
+        .update(&metered.id, KeyUpdate::Credits(Some(Credits::new(100))))
+        .await
+        .unwrap();
+    assert_eq!(updated.credits.map(|c| c.remaining), Some(100));
+    let stored = KeyStore::get(&store, &metered.id).await.unwrap().unwrap();
+    assert_eq!(stored.credits.map(|c| c.remaining), Some(100));
+
+    // An entry long past its `until` (Redis dropped it at once) still
+    // counts when purged, as in the memory store.
+    let now = OffsetDateTime::now_utc();
+    store
+        .revoke_token("long-gone", now - Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired(now).await.unwrap(), 1);
+
+    let builder = RedisStore::builder("redis+unix:///run/redis.sock?pass=s3cret", "p:");
+    assert!(!format!("{builder:?}").contains("s3cret"));
+    let builder = RedisStore::builder("redis://user:s3cret@host:6379/0?db=1", "p:");
+    assert!(!format!("{builder:?}").contains("s3cret"));
+    prefixes.delete_all().await;
+}
