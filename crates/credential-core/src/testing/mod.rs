@@ -63,6 +63,33 @@ pub const REQUIRED: &str = "reports:read";
 /// under test, reported rather than panicked.
 pub type SetupError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The address of a test server in environment variable `var` (such as
+/// `CREDENTIAL_TEST_POSTGRES_URL`), or `None` after saying on stderr that
+/// `test` is skipped, so that tests needing a server pass without one.
+pub fn server_url(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            eprintln!("skipping {test}: {var} is not set");
+            None
+        }
+    }
+}
+
+/// A name no other test or test run uses, for a schema or a key prefix:
+/// `stem`, the process id, a counter and random bits, joined by
+/// `separator`.
+pub fn unique_name(stem: &str, separator: char) -> String {
+    use std::hash::{BuildHasher as _, RandomState};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let random = RandomState::new().hash_one(n) & 0xffff_ffff;
+    format!(
+        "{stem}{separator}{}{separator}{n}{separator}{random:08x}",
+        std::process::id()
+    )
+}
+
 /// A memory key store that a test can take down, to see requests fail
 /// closed, and that counts its lookups, to see what a cache spares it.
 /// It never answers at once: every lookup waits, as a networked store's

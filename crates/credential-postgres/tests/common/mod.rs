@@ -3,10 +3,7 @@
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
 
-use std::collections::hash_map::RandomState;
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,25 +16,12 @@ pub(crate) const URL_VAR: &str = "CREDENTIAL_TEST_POSTGRES_URL";
 /// The test server's URL, or `None` after saying on stderr that `test`
 /// is skipped.
 pub(crate) fn url(test: &str) -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            eprintln!("skipping {test}: {URL_VAR} is not set");
-            None
-        }
-    }
+    credential_core::testing::server_url(URL_VAR, test)
 }
 
 /// A schema name no other run or test uses.
 pub(crate) fn unique_schema() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let random = RandomState::new().build_hasher().finish();
-    format!(
-        "credential_test_{}_{n}_{:08x}",
-        std::process::id(),
-        random & 0xffff_ffff
-    )
+    credential_core::testing::unique_name("credential_test", '_')
 }
 
 /// Makes stores on fresh schemas and drops those schemas at the end.
