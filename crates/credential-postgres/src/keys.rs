@@ -9,7 +9,7 @@ use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 use tokio_postgres::types::Json;
 
-use crate::store::{PostgresStore, corrupt, unavailable};
+use crate::store::{PostgresStore, corrupt, execute, query, query_one, query_opt, unavailable};
 
 /// Reads the record in column 0 of `row`, which must have id `id` when
 /// given.
@@ -36,14 +36,8 @@ impl PostgresStore {
         tx: &impl GenericClient,
         id: &KeyId,
     ) -> Result<KeyRecord, StoreError> {
-        let statement = tx
-            .prepare_cached(&self.inner.sql.key_get_for_update)
-            .await
-            .map_err(unavailable)?;
-        let row = tx
-            .query_opt(&statement, &[&id.as_str()])
-            .await
-            .map_err(unavailable)?
+        let row = query_opt(tx, &self.inner.sql.key_get_for_update, &[&id.as_str()])
+            .await?
             .ok_or(StoreError::NotFound)?;
         decode_key(&row, Some(id))
     }
@@ -54,17 +48,12 @@ impl PostgresStore {
         tx: &impl GenericClient,
         record: &KeyRecord,
     ) -> Result<(), StoreError> {
-        let statement = tx
-            .prepare_cached(&self.inner.sql.key_write)
-            .await
-            .map_err(unavailable)?;
-        let written = tx
-            .execute(
-                &statement,
-                &[&record.id.as_str(), &Json(record), &self.inner.channel],
-            )
-            .await
-            .map_err(unavailable)?;
+        let written = execute(
+            tx,
+            &self.inner.sql.key_write,
+            &[&record.id.as_str(), &Json(record), &self.inner.channel],
+        )
+        .await?;
         if written == 1 {
             Ok(())
         } else {
@@ -82,13 +71,12 @@ impl PostgresStore {
         tx: &impl GenericClient,
         record: &KeyRecord,
     ) -> Result<(), StoreError> {
-        let statement = tx
-            .prepare_cached(&self.inner.sql.key_write_quietly)
-            .await
-            .map_err(unavailable)?;
-        tx.execute(&statement, &[&record.id.as_str(), &Json(record)])
-            .await
-            .map_err(unavailable)?;
+        execute(
+            tx,
+            &self.inner.sql.key_write_quietly,
+            &[&record.id.as_str(), &Json(record)],
+        )
+        .await?;
         Ok(())
     }
 
@@ -98,34 +86,24 @@ impl PostgresStore {
         client: &impl GenericClient,
         record: &KeyRecord,
     ) -> Result<bool, StoreError> {
-        let statement = client
-            .prepare_cached(&self.inner.sql.key_insert)
-            .await
-            .map_err(unavailable)?;
-        let inserted = client
-            .execute(
-                &statement,
-                &[
-                    &record.id.as_str(),
-                    &record.subject,
-                    &record.created_at,
-                    &Json(record),
-                    &self.inner.channel,
-                ],
-            )
-            .await
-            .map_err(unavailable)?;
+        let inserted = execute(
+            client,
+            &self.inner.sql.key_insert,
+            &[
+                &record.id.as_str(),
+                &record.subject,
+                &record.created_at,
+                &Json(record),
+                &self.inner.channel,
+            ],
+        )
+        .await?;
         Ok(inserted == 1)
     }
 
     async fn key_exists(&self, tx: &impl GenericClient, id: &KeyId) -> Result<bool, StoreError> {
-        let statement = tx
-            .prepare_cached(&self.inner.sql.key_exists)
-            .await
-            .map_err(unavailable)?;
-        tx.query_one(&statement, &[&id.as_str()])
-            .await
-            .map_err(unavailable)?
+        query_one(tx, &self.inner.sql.key_exists, &[&id.as_str()])
+            .await?
             .try_get(0)
             .map_err(unavailable)
     }
@@ -148,14 +126,7 @@ impl KeyStore for PostgresStore {
     async fn get(&self, id: &KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError> {
         self.run("get key", async {
             let client = self.client().await?;
-            let statement = client
-                .prepare_cached(&self.inner.sql.key_get)
-                .await
-                .map_err(unavailable)?;
-            let row = client
-                .query_opt(&statement, &[&id.as_str()])
-                .await
-                .map_err(unavailable)?;
+            let row = query_opt(&client, &self.inner.sql.key_get, &[&id.as_str()]).await?;
             row.map(|row| decode_key(&row, Some(id)).map(Arc::new))
                 .transpose()
         })
@@ -165,14 +136,7 @@ impl KeyStore for PostgresStore {
     async fn list_by_subject(&self, subject: &str) -> Result<Vec<Arc<KeyRecord>>, StoreError> {
         self.run("list keys", async {
             let client = self.client().await?;
-            let statement = client
-                .prepare_cached(&self.inner.sql.key_list)
-                .await
-                .map_err(unavailable)?;
-            let rows = client
-                .query(&statement, &[&subject])
-                .await
-                .map_err(unavailable)?;
+            let rows = query(&client, &self.inner.sql.key_list, &[&subject]).await?;
             let mut records = rows
                 .iter()
                 .map(|row| decode_key(row, None))

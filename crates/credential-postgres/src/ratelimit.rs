@@ -6,7 +6,7 @@ use credential_core::ratelimit::{RateDecision, RateLimit, RateLimiter};
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 
-use crate::store::{PostgresStore, ceil_micros, corrupt, unavailable};
+use crate::store::{PostgresStore, ceil_micros, corrupt, execute, query_opt, unavailable};
 
 /// Attempts at finding or creating a key's row before giving up: a row
 /// can only vanish between attempts through a concurrent purge.
@@ -25,14 +25,8 @@ impl RateLimiter for PostgresStore {
             let sql = &self.inner.sql;
             for _ in 0..ATTEMPTS {
                 let tx = client.transaction().await.map_err(unavailable)?;
-                let select = tx
-                    .prepare_cached(&sql.rate_get_for_update)
-                    .await
-                    .map_err(unavailable)?;
-                let tat: Option<OffsetDateTime> = tx
-                    .query_opt(&select, &[&key])
-                    .await
-                    .map_err(unavailable)?
+                let tat: Option<OffsetDateTime> = query_opt(&tx, &sql.rate_get_for_update, &[&key])
+                    .await?
                     .map(|row| row.try_get(0))
                     .transpose()
                     .map_err(|error| corrupt("rate-limit state", error))?;
@@ -45,22 +39,9 @@ impl RateLimiter for PostgresStore {
                 // the rule says.
                 let next = ceil_micros(next);
                 if tat.is_some() {
-                    let update = tx
-                        .prepare_cached(&sql.rate_write)
-                        .await
-                        .map_err(unavailable)?;
-                    tx.execute(&update, &[&key, &next])
-                        .await
-                        .map_err(unavailable)?;
+                    execute(&tx, &sql.rate_write, &[&key, &next]).await?;
                 } else {
-                    let insert = tx
-                        .prepare_cached(&sql.rate_insert)
-                        .await
-                        .map_err(unavailable)?;
-                    let inserted = tx
-                        .execute(&insert, &[&key, &next])
-                        .await
-                        .map_err(unavailable)?;
+                    let inserted = execute(&tx, &sql.rate_insert, &[&key, &next]).await?;
                     if inserted == 0 {
                         // A concurrent first request created the row:
                         // start over and lock it.

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use credential_core::StoreError;
+use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use time::OffsetDateTime;
-use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{NoTls, Row};
 
 use crate::error::{PostgresError, TimedOut};
 use crate::schema::{MIGRATIONS, SchemaName, Statements};
@@ -476,14 +478,8 @@ impl PostgresStore {
     pub async fn purge_rate_limits(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
         self.run("purge_rate_limits", async {
             let client = self.client().await?;
-            let statement = client
-                .prepare_cached(&self.inner.sql.rate_purge)
-                .await
-                .map_err(unavailable)?;
-            let purged = client
-                .execute(&statement, &[&floor_micros(now)])
-                .await
-                .map_err(unavailable)?;
+            let purged =
+                execute(&client, &self.inner.sql.rate_purge, &[&floor_micros(now)]).await?;
             Ok(count(purged))
         })
         .await
@@ -555,6 +551,59 @@ pub(crate) fn ceil_micros(at: OffsetDateTime) -> OffsetDateTime {
         0 => at,
         extra => at.saturating_add(time::Duration::nanoseconds(i64::from(1_000 - extra))),
     }
+}
+
+/// The parameters of a statement.
+pub(crate) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// Runs `sql`, prepared once per connection, on `client`: how many rows
+/// it changed.
+pub(crate) async fn execute(
+    client: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<u64, StoreError> {
+    let statement = client.prepare_cached(sql).await.map_err(unavailable)?;
+    client
+        .execute(&statement, params)
+        .await
+        .map_err(unavailable)
+}
+
+/// Runs `sql`, prepared once per connection, on `client`: its rows.
+pub(crate) async fn query(
+    client: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Vec<Row>, StoreError> {
+    let statement = client.prepare_cached(sql).await.map_err(unavailable)?;
+    client.query(&statement, params).await.map_err(unavailable)
+}
+
+/// Runs `sql`, prepared once per connection, on `client`: its row, if any.
+pub(crate) async fn query_opt(
+    client: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Option<Row>, StoreError> {
+    let statement = client.prepare_cached(sql).await.map_err(unavailable)?;
+    client
+        .query_opt(&statement, params)
+        .await
+        .map_err(unavailable)
+}
+
+/// Runs `sql`, prepared once per connection, on `client`: its one row.
+pub(crate) async fn query_one(
+    client: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Row, StoreError> {
+    let statement = client.prepare_cached(sql).await.map_err(unavailable)?;
+    client
+        .query_one(&statement, params)
+        .await
+        .map_err(unavailable)
 }
 
 #[cfg(test)]

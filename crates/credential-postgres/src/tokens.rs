@@ -9,7 +9,10 @@ use time::OffsetDateTime;
 use tokio_postgres::types::Json;
 
 use crate::schema::lock_key;
-use crate::store::{PostgresStore, ceil_micros, corrupt, count, floor_micros, unavailable};
+use crate::store::{
+    PostgresStore, ceil_micros, corrupt, count, execute, floor_micros, query, query_one, query_opt,
+    unavailable,
+};
 
 /// Reads the refresh record in column 0 of `row`, which must have id `id`
 /// when given.
@@ -34,17 +37,12 @@ impl RevocationStore for PostgresStore {
     async fn revoke_token(&self, jti: &str, until: OffsetDateTime) -> Result<(), StoreError> {
         self.run("revoke token", async {
             let client = self.client().await?;
-            let statement = client
-                .prepare_cached(&self.inner.sql.revoke_token)
-                .await
-                .map_err(unavailable)?;
-            client
-                .execute(
-                    &statement,
-                    &[&jti, &ceil_micros(until), &self.inner.channel],
-                )
-                .await
-                .map_err(unavailable)?;
+            execute(
+                &client,
+                &self.inner.sql.revoke_token,
+                &[&jti, &ceil_micros(until), &self.inner.channel],
+            )
+            .await?;
             Ok(())
         })
         .await
@@ -58,22 +56,17 @@ impl RevocationStore for PostgresStore {
     ) -> Result<(), StoreError> {
         self.run("revoke client", async {
             let client = self.client().await?;
-            let statement = client
-                .prepare_cached(&self.inner.sql.revoke_client)
-                .await
-                .map_err(unavailable)?;
-            client
-                .execute(
-                    &statement,
-                    &[
-                        &client_id,
-                        &ceil_micros(issued_up_to),
-                        &ceil_micros(until),
-                        &self.inner.channel,
-                    ],
-                )
-                .await
-                .map_err(unavailable)?;
+            execute(
+                &client,
+                &self.inner.sql.revoke_client,
+                &[
+                    &client_id,
+                    &ceil_micros(issued_up_to),
+                    &ceil_micros(until),
+                    &self.inner.channel,
+                ],
+            )
+            .await?;
             Ok(())
         })
         .await
@@ -87,20 +80,18 @@ impl RevocationStore for PostgresStore {
     ) -> Result<bool, StoreError> {
         self.run("check revocation", async {
             let client = self.client().await?;
-            let statement = client
-                .prepare_cached(&self.inner.sql.is_revoked)
-                .await
-                .map_err(unavailable)?;
             // Rounded down, a token issued within the revocation's
             // microsecond counts as issued before it.
             let issued_at = issued_at.map(floor_micros);
-            client
-                .query_one(&statement, &[&jti, &client_id, &issued_at])
-                .await
-                .map_err(unavailable)?
-                .try_get::<_, Option<bool>>(0)
-                .map_err(|error| corrupt("revocation check", error))?
-                .ok_or_else(|| StoreError::Corrupt("the revocation check gave NULL".into()))
+            query_one(
+                &client,
+                &self.inner.sql.is_revoked,
+                &[&jti, &client_id, &issued_at],
+            )
+            .await?
+            .try_get::<_, Option<bool>>(0)
+            .map_err(|error| corrupt("revocation check", error))?
+            .ok_or_else(|| StoreError::Corrupt("the revocation check gave NULL".into()))
         })
         .await
     }
@@ -108,16 +99,14 @@ impl RevocationStore for PostgresStore {
     async fn purge_expired(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
         self.run("purge revocations", async {
             let client = self.client().await?;
-            let statement = client
-                .prepare_cached(&self.inner.sql.purge_revocations)
-                .await
-                .map_err(unavailable)?;
-            let purged: i64 = client
-                .query_one(&statement, &[&floor_micros(now)])
-                .await
-                .map_err(unavailable)?
-                .try_get(0)
-                .map_err(|error| corrupt("purge count", error))?;
+            let purged: i64 = query_one(
+                &client,
+                &self.inner.sql.purge_revocations,
+                &[&floor_micros(now)],
+            )
+            .await?
+            .try_get(0)
+            .map_err(|error| corrupt("purge count", error))?;
             Ok(usize::try_from(purged).unwrap_or(0))
         })
         .await
@@ -135,11 +124,7 @@ impl PostgresStore {
             self.inner.schema.as_str(),
             family.as_str(),
         ]);
-        let statement = tx
-            .prepare_cached("SELECT pg_advisory_xact_lock($1)")
-            .await
-            .map_err(unavailable)?;
-        tx.execute(&statement, &[&key]).await.map_err(unavailable)?;
+        execute(tx, "SELECT pg_advisory_xact_lock($1)", &[&key]).await?;
         Ok(())
     }
 
@@ -148,13 +133,8 @@ impl PostgresStore {
         tx: &impl GenericClient,
         id: &KeyId,
     ) -> Result<bool, StoreError> {
-        let statement = tx
-            .prepare_cached(&self.inner.sql.refresh_exists)
-            .await
-            .map_err(unavailable)?;
-        tx.query_one(&statement, &[&id.as_str()])
-            .await
-            .map_err(unavailable)?
+        query_one(tx, &self.inner.sql.refresh_exists, &[&id.as_str()])
+            .await?
             .try_get(0)
             .map_err(unavailable)
     }
@@ -170,11 +150,8 @@ impl PostgresStore {
         } else {
             &self.inner.sql.refresh_get
         };
-        let statement = client.prepare_cached(sql).await.map_err(unavailable)?;
-        client
-            .query_opt(&statement, &[&id.as_str()])
-            .await
-            .map_err(unavailable)?
+        query_opt(client, sql, &[&id.as_str()])
+            .await?
             .map(|row| decode_refresh(&row, Some(id)))
             .transpose()
     }
@@ -184,24 +161,19 @@ impl PostgresStore {
         client: &impl GenericClient,
         record: &RefreshRecord,
     ) -> Result<bool, StoreError> {
-        let statement = client
-            .prepare_cached(&self.inner.sql.refresh_insert)
-            .await
-            .map_err(unavailable)?;
-        let inserted = client
-            .execute(
-                &statement,
-                &[
-                    &record.id.as_str(),
-                    &record.family.as_str(),
-                    // Rounded up: a purge never drops a token before it
-                    // expired.
-                    &ceil_micros(record.expires_at),
-                    &Json(record),
-                ],
-            )
-            .await
-            .map_err(unavailable)?;
+        let inserted = execute(
+            client,
+            &self.inner.sql.refresh_insert,
+            &[
+                &record.id.as_str(),
+                &record.family.as_str(),
+                // Rounded up: a purge never drops a token before it
+                // expired.
+                &ceil_micros(record.expires_at),
+                &Json(record),
+            ],
+        )
+        .await?;
         Ok(inserted == 1)
     }
 
@@ -210,13 +182,12 @@ impl PostgresStore {
         tx: &impl GenericClient,
         record: &RefreshRecord,
     ) -> Result<(), StoreError> {
-        let statement = tx
-            .prepare_cached(&self.inner.sql.refresh_write)
-            .await
-            .map_err(unavailable)?;
-        tx.execute(&statement, &[&record.id.as_str(), &Json(record)])
-            .await
-            .map_err(unavailable)?;
+        execute(
+            tx,
+            &self.inner.sql.refresh_write,
+            &[&record.id.as_str(), &Json(record)],
+        )
+        .await?;
         Ok(())
     }
 }
@@ -290,14 +261,12 @@ impl RefreshStore for PostgresStore {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(unavailable)?;
             self.lock_family(&tx, family).await?;
-            let statement = tx
-                .prepare_cached(&self.inner.sql.refresh_family_for_update)
-                .await
-                .map_err(unavailable)?;
-            let rows = tx
-                .query(&statement, &[&family.as_str()])
-                .await
-                .map_err(unavailable)?;
+            let rows = query(
+                &tx,
+                &self.inner.sql.refresh_family_for_update,
+                &[&family.as_str()],
+            )
+            .await?;
             let mut access = Vec::new();
             for row in &rows {
                 let mut record = decode_refresh(row, None)?;
@@ -322,14 +291,12 @@ impl RefreshStore for PostgresStore {
     async fn purge_expired(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
         self.run("purge refresh tokens", async {
             let client = self.client().await?;
-            let statement = client
-                .prepare_cached(&self.inner.sql.refresh_purge)
-                .await
-                .map_err(unavailable)?;
-            let purged = client
-                .execute(&statement, &[&floor_micros(now)])
-                .await
-                .map_err(unavailable)?;
+            let purged = execute(
+                &client,
+                &self.inner.sql.refresh_purge,
+                &[&floor_micros(now)],
+            )
+            .await?;
             Ok(count(purged))
         })
         .await
