@@ -22,62 +22,34 @@ use common::Schemas;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_postgres_key_store_conforms() {
-    let Some(url) = common::url("the_postgres_key_store_conforms") else {
-        return;
-    };
-    let schemas = Schemas::new(url);
-    let outcome = conformance::key_store(|| {
-        let schemas = schemas.clone();
-        async move { schemas.store().await }
+    common::conforms("the_postgres_key_store_conforms", |schemas| {
+        conformance::key_store(move || schemas.clone().fresh())
     })
     .await;
-    schemas.drop_all().await;
-    outcome.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_postgres_rate_limiter_conforms() {
-    let Some(url) = common::url("the_postgres_rate_limiter_conforms") else {
-        return;
-    };
-    let schemas = Schemas::new(url);
-    let outcome = conformance::rate_limiter(|| {
-        let schemas = schemas.clone();
-        async move { schemas.store().await }
+    common::conforms("the_postgres_rate_limiter_conforms", |schemas| {
+        conformance::rate_limiter(move || schemas.clone().fresh())
     })
     .await;
-    schemas.drop_all().await;
-    outcome.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_postgres_revocation_store_conforms() {
-    let Some(url) = common::url("the_postgres_revocation_store_conforms") else {
-        return;
-    };
-    let schemas = Schemas::new(url);
-    let outcome = conformance::revocation_store(|| {
-        let schemas = schemas.clone();
-        async move { schemas.store().await }
+    common::conforms("the_postgres_revocation_store_conforms", |schemas| {
+        conformance::revocation_store(move || schemas.clone().fresh())
     })
     .await;
-    schemas.drop_all().await;
-    outcome.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_postgres_refresh_store_conforms() {
-    let Some(url) = common::url("the_postgres_refresh_store_conforms") else {
-        return;
-    };
-    let schemas = Schemas::new(url);
-    let outcome = conformance::refresh_store(|| {
-        let schemas = schemas.clone();
-        async move { schemas.store().await }
+    common::conforms("the_postgres_refresh_store_conforms", |schemas| {
+        conformance::refresh_store(move || schemas.clone().fresh())
     })
     .await;
-    schemas.drop_all().await;
-    outcome.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,49 +12,26 @@ mod common;
 
 use credential_core::testing::conformance;
 
-use common::Prefixes;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_redis_key_store_conforms() {
-    let Some(url) = common::url("the_redis_key_store_conforms") else {
-        return;
-    };
-    let prefixes = Prefixes::new(url);
-    let outcome = conformance::key_store(|| {
-        let prefixes = prefixes.clone();
-        async move { prefixes.store().await }
+    common::conforms("the_redis_key_store_conforms", |prefixes| {
+        conformance::key_store(move || prefixes.clone().fresh())
     })
     .await;
-    prefixes.delete_all().await;
-    outcome.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_redis_rate_limiter_conforms() {
-    let Some(url) = common::url("the_redis_rate_limiter_conforms") else {
-        return;
-    };
-    let prefixes = Prefixes::new(url);
-    let outcome = conformance::rate_limiter(|| {
-        let prefixes = prefixes.clone();
-        async move { prefixes.store().await }
+    common::conforms("the_redis_rate_limiter_conforms", |prefixes| {
+        conformance::rate_limiter(move || prefixes.clone().fresh())
     })
     .await;
-    prefixes.delete_all().await;
-    outcome.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_redis_revocation_store_conforms() {
-    let Some(url) = common::url("the_redis_revocation_store_conforms") else {
-        return;
-    };
-    let prefixes = Prefixes::new(url);
-    let outcome = conformance::revocation_store(|| {
-        let prefixes = prefixes.clone();
-        async move { prefixes.store().await }
+    common::conforms("the_redis_revocation_store_conforms", |prefixes| {
+        conformance::revocation_store(move || prefixes.clone().fresh())
     })
     .await;
-    prefixes.delete_all().await;
-    outcome.unwrap();
 }

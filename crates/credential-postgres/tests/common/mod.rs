@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use credential_core::testing::SetupError;
+use credential_core::testing::{SetupError, conformance};
 use credential_postgres::PostgresStore;
 
 /// The variable that names the test server.
@@ -89,4 +89,28 @@ pub(crate) async fn cleaning_up(
             Err(error) => panic!("the test did not finish: {error}"),
         }
     }
+}
+
+impl Schemas {
+    /// A store on a fresh schema, from a copy of the set: what the
+    /// conformance suites take as their factory.
+    pub(crate) async fn fresh(self) -> Result<Arc<PostgresStore>, SetupError> {
+        self.store().await
+    }
+}
+
+/// Runs a conformance `suite` on stores with fresh schemas, drops the
+/// schemas, and fails the test if the suite failed; without a server, says
+/// the test is skipped.
+pub(crate) async fn conforms<Fut>(test: &str, suite: impl FnOnce(Schemas) -> Fut)
+where
+    Fut: Future<Output = conformance::Outcome>,
+{
+    let Some(url) = url(test) else {
+        return;
+    };
+    let schemas = Schemas::new(url);
+    let outcome = suite(schemas.clone()).await;
+    schemas.drop_all().await;
+    outcome.unwrap();
 }

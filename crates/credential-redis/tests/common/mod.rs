@@ -3,9 +3,10 @@
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use credential_core::testing::SetupError;
+use credential_core::testing::{SetupError, conformance};
 use credential_redis::RedisStore;
 
 /// The variable that names the test server.
@@ -159,4 +160,28 @@ impl Prefixes {
             );
         }
     }
+}
+
+impl Prefixes {
+    /// A store under a fresh prefix, from a copy of the set: what the
+    /// conformance suites take as their factory.
+    pub(crate) async fn fresh(self) -> Result<Arc<RedisStore>, SetupError> {
+        self.store().await
+    }
+}
+
+/// Runs a conformance `suite` on stores under fresh prefixes, deletes
+/// their keys, and fails the test if the suite failed; without a server,
+/// says the test is skipped.
+pub(crate) async fn conforms<Fut>(test: &str, suite: impl FnOnce(Prefixes) -> Fut)
+where
+    Fut: Future<Output = conformance::Outcome>,
+{
+    let Some(url) = url(test) else {
+        return;
+    };
+    let prefixes = Prefixes::new(url);
+    let outcome = suite(prefixes.clone()).await;
+    prefixes.delete_all().await;
+    outcome.unwrap();
 }
