@@ -248,9 +248,14 @@ impl<S: KeyStore + ?Sized> Verifier for KeyVerifier<S> {
         // record that needs no write complete without a boxed future. A
         // record that does waits before its secret is checked, so that a
         // caller that cannot wait and starts over does not hash twice.
-        let now = self.clock.now();
-        let found = match self.store.get_immediate(&id) {
-            Some(found) if !matches!(&found, Ok(Some(record)) if self.needs_more(record, now)) => {
+        // The clock is read once, after the record is at hand.
+        let found = self
+            .store
+            .get_immediate(&id)
+            .map(|found| (found, self.clock.now()));
+        let found = match found {
+            Some((found, now)) if !matches!(&found, Ok(Some(record)) if self.needs_more(record, now)) =>
+            {
                 let outcome = self
                     .check_found(&parsed, found, required, now)
                     .map(|passed| passed.record);
@@ -260,7 +265,7 @@ impl<S: KeyStore + ?Sized> Verifier for KeyVerifier<S> {
         };
         Verification::waiting(async move {
             let (found, now) = match found {
-                Some(found) => (found, now),
+                Some(found) => found,
                 None => (self.store.get(&id).await, self.clock.now()),
             };
             let outcome = match self.check_found(&parsed, found, required, now) {
