@@ -308,3 +308,19 @@ async fn bad_schema_names_are_refused() {
         );
     }
 }
+
+/// Neither the options nor a store show the password of their URL.
+#[tokio::test]
+async fn debug_output_holds_no_password() {
+    for url in [
+        "postgres://app:s3cret-pw@127.0.0.1:5432/test",
+        "host=127.0.0.1 user=app password=s3cret-pw dbname=test",
+        "postgres://app:s3cret-pw@[not a host",
+    ] {
+        let builder = PostgresStore::builder(url);
+        assert!(!format!("{builder:?}").contains("s3cret-pw"), "{builder:?}");
+        if let Ok(store) = builder.build() {
+            assert!(!format!("{store:?}").contains("s3cret-pw"), "{store:?}");
+        }
+    }
+}
