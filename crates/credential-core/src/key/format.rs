@@ -196,11 +196,12 @@ impl KeyFormat {
             .strip_prefix(self.prefix.as_bytes())?
             .strip_prefix(b"_")?;
         let (id, rest) = rest.split_first_chunk::<ID_LEN>()?;
-        let (secret, checksum) = rest.strip_prefix(b"_")?.split_first_chunk::<SECRET_LEN>()?;
-        // No early exit: each fold compiles to a branch-free loop.
+        let tail = rest.strip_prefix(b"_")?;
+        let (secret, checksum) = tail.split_first_chunk::<SECRET_LEN>()?;
+        // The secret and the checksum are read as one run of digits. No
+        // early exit: each fold compiles to a branch-free, vectorized loop.
         let base62 = |part: &[u8]| part.iter().fold(true, |ok, &b| ok & base62::is_digit(b));
-        (checksum.len() == CHECKSUM_LEN && base62(id) && base62(secret) && base62(checksum))
-            .then_some((id, secret))
+        ((checksum.len() == CHECKSUM_LEN) & base62(id) & base62(tail)).then_some((id, secret))
     }
 
     /// Why `bytes` is not a key of this format, by the checks in order:
