@@ -122,11 +122,9 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         {
             return Err(Rejection::insufficient_scope(missing));
         }
-        let stale = self.is_stale(&record, now);
         Ok(Passed {
             record,
             upgrade,
-            stale,
             now,
         })
     }
@@ -138,7 +136,6 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         let Passed {
             record,
             upgrade,
-            stale,
             now,
         } = passed;
         if let Some(limit) = &record.rate_limit {
@@ -171,7 +168,9 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
         {
             telemetry::store_write_failed("upgrade_hash", &id, &error);
         }
-        if stale && let Err(error) = self.store.record_use(&id, now).await {
+        if self.is_stale(&record, now)
+            && let Err(error) = self.store.record_use(&id, now).await
+        {
             telemetry::store_write_failed("record_use", &id, &error);
         }
         Ok(record)
@@ -218,8 +217,6 @@ struct Passed {
     record: Arc<KeyRecord>,
     /// The hash under the current pepper, when the stored one is older.
     upgrade: Option<KeyHash>,
-    /// Whether `last_used_at` is due to be written.
-    stale: bool,
     now: OffsetDateTime,
 }
 
