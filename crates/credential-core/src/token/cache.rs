@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use subtle::ConstantTimeEq;
@@ -30,9 +30,13 @@ const SHARDS: usize = 8;
 /// differs between any two tokens a key signed.
 const HASHED_SUFFIX: usize = 32;
 
+/// One shard: entries by the keyed hash of their token, which is already
+/// uniform and unknown to callers, so the map uses it as it is.
+type Shard = Mutex<HashMap<u64, Entry, BuildHasherDefault<Passthrough>>>;
+
 /// A bounded map from token bytes to the claims they verified to.
 pub(crate) struct VerifiedTokens {
-    shards: Box<[Mutex<HashMap<u64, Entry>>]>,
+    shards: Box<[Shard]>,
     per_shard: usize,
     hasher: RandomState,
 }
@@ -64,7 +68,7 @@ impl VerifiedTokens {
         }
         let shards = capacity.min(SHARDS);
         Some(Self {
-            shards: (0..shards).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..shards).map(|_| Mutex::default()).collect(),
             per_shard: capacity.div_ceil(shards),
             hasher: RandomState::new(),
         })
@@ -141,13 +145,36 @@ impl VerifiedTokens {
     }
 
     /// The hash of `token` and the shard it belongs to.
-    fn locate(&self, token: &[u8]) -> Option<(u64, &Mutex<HashMap<u64, Entry>>)> {
+    fn locate(&self, token: &[u8]) -> Option<(u64, &Shard)> {
         let suffix = token
             .get(token.len().saturating_sub(HASHED_SUFFIX)..)
             .unwrap_or(token);
         let hash = self.hasher.hash_one(suffix);
-        let index = usize::try_from(hash % self.shards.len() as u64).ok()?;
+        // The shard from the middle bits: the map itself uses the lowest
+        // (the slot) and the highest seven (the tag).
+        let index = usize::try_from((hash >> 32) % self.shards.len() as u64).ok()?;
         Some((hash, self.shards.get(index)?))
+    }
+}
+
+/// The hasher of a map keyed by hashes: the key is the hash.
+#[derive(Default)]
+struct Passthrough(u64);
+
+impl Hasher for Passthrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed here; anything else is folded in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 

@@ -162,6 +162,13 @@ impl Validation {
         claims: &Claims,
         now: OffsetDateTime,
     ) -> Result<(), TokenError> {
+        self.check_lasting(claims)?;
+        self.check_times(claims, now)
+    }
+
+    /// The checks whose answer never changes for a token: required claims,
+    /// issuer, audience.
+    fn check_lasting(&self, claims: &Claims) -> Result<(), TokenError> {
         if let Some(missing) = self.required.iter().find(|name| !claims.has(name)) {
             return Err(TokenError::claims(match missing.as_str() {
                 "exp" => "exp is missing",
@@ -191,13 +198,30 @@ impl Validation {
                 "aud names no accepted audience",
             ));
         }
+        Ok(())
+    }
+
+    /// The checks that depend on the moment: `exp` and `nbf`, with the
+    /// leeway.
+    pub(crate) fn check_times(
+        &self,
+        claims: &Claims,
+        now: OffsetDateTime,
+    ) -> Result<(), TokenError> {
+        let widen = |at: OffsetDateTime| {
+            if self.leeway.is_zero() {
+                at
+            } else {
+                at.saturating_add(self.leeway)
+            }
+        };
         if let Some(exp) = claims.expires_at()
-            && now >= exp.saturating_add(self.leeway)
+            && now >= widen(exp)
         {
             return Err(TokenError::new(Reason::Expired, "exp has passed"));
         }
         if let Some(nbf) = claims.not_before()
-            && now.saturating_add(self.leeway) < nbf
+            && widen(now) < nbf
         {
             return Err(TokenError::new(Reason::NotYetValid, "nbf is in the future"));
         }
