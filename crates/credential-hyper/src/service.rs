@@ -59,17 +59,22 @@ where
         let mut inner = std::mem::replace(&mut self.inner, ready);
         // Most checks finish here, without waiting: then the request goes
         // to the inner service at once, or is refused, with no boxed
-        // future in between.
-        let state = match Settings::admit_now(&self.settings, &mut req) {
-            Some(Ok(())) => State::Inner {
-                future: inner.call(req),
+        // future in between. Each arm builds the whole future where it
+        // returns it, which saves the request a copy.
+        match Settings::admit_now(&self.settings, &mut req) {
+            Some(Ok(())) => ResponseFuture {
+                state: State::Inner {
+                    future: inner.call(req),
+                },
             },
-            Some(Err(rejection)) => State::Refused {
-                response: Some(render(self.settings.guard.answer(&rejection))),
+            Some(Err(rejection)) => ResponseFuture {
+                state: State::Refused {
+                    response: Some(render(self.settings.guard.answer(&rejection))),
+                },
             },
             None => {
                 let settings = Arc::clone(&self.settings);
-                State::Waiting {
+                let state = State::Waiting {
                     future: Box::pin(async move {
                         match Settings::admit(&settings, &mut req).await {
                             Ok(()) => inner
@@ -81,10 +86,10 @@ where
                             }
                         }
                     }),
-                }
+                };
+                ResponseFuture { state }
             }
-        };
-        ResponseFuture { state }
+        }
     }
 }
 
