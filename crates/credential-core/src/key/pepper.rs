@@ -11,9 +11,10 @@
 
 use std::fmt;
 
-use ring::hmac;
+use hmac::{Hmac, KeyInit, Mac};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
@@ -22,9 +23,8 @@ pub const MIN_PEPPER_LEN: usize = 32;
 
 /// A server-side secret that keys the hash of every API key secret.
 ///
-/// `Debug` shows only the version. The raw bytes are wiped on drop; `ring`
-/// keeps the HMAC key schedule derived from them in its own type, which it
-/// does not expose for wiping.
+/// `Debug` shows only the version. The raw bytes and the HMAC state keyed
+/// with them are wiped on drop.
 ///
 /// ```
 /// use credential_core::key::Pepper;
@@ -37,7 +37,11 @@ pub const MIN_PEPPER_LEN: usize = 32;
 pub struct Pepper {
     version: u32,
     bytes: Zeroizing<Vec<u8>>,
-    key: hmac::Key,
+    /// HMAC-SHA-256 with the key already absorbed: each hash starts from a
+    /// copy of it. RustCrypto's `hmac`, not `ring`'s: its state can be
+    /// wiped (the `zeroize` feature), and every API-key request hashes, so
+    /// its lighter path matters.
+    key: Hmac<Sha256>,
 }
 
 /// A pepper that is too short, or randomness that failed.
@@ -59,10 +63,12 @@ impl Pepper {
         if secret.len() < MIN_PEPPER_LEN {
             return Err(InvalidPepper::TooShort);
         }
+        // HMAC takes a key of any length: this cannot fail.
+        let key = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| InvalidPepper::TooShort)?;
         Ok(Self {
             version,
             bytes: Zeroizing::new(secret.to_vec()),
-            key: hmac::Key::new(hmac::HMAC_SHA256, secret),
+            key,
         })
     }
 
@@ -87,13 +93,17 @@ impl Pepper {
 
     /// `HMAC-SHA-256(pepper, secret)`.
     pub fn hash(&self, secret: &[u8]) -> KeyHash {
-        let tag = hmac::sign(&self.key, secret);
-        let mut digest = [0u8; 32];
-        digest.copy_from_slice(tag.as_ref());
         KeyHash {
             pepper_version: self.version,
-            digest,
+            digest: self.mac(secret).finalize().into_bytes().into(),
         }
+    }
+
+    /// The HMAC over `secret`, not yet finalized.
+    fn mac(&self, secret: &[u8]) -> Hmac<Sha256> {
+        let mut mac = self.key.clone();
+        mac.update(secret);
+        mac
     }
 }
 
@@ -114,8 +124,16 @@ impl PartialEq for Pepper {
 
 impl Eq for Pepper {}
 
-// `Zeroizing` wipes the raw bytes on drop.
+// `Zeroizing` wipes the raw bytes on drop, and each part of the keyed HMAC
+// state wipes itself: its two SHA-256 states (inner and outer key) and its
+// block buffer, as checked here at compile time.
 impl ZeroizeOnDrop for Pepper {}
+
+const _: fn() = || {
+    fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+    wiped_on_drop::<<Sha256 as hmac::EagerHash>::Core>();
+    wiped_on_drop::<hmac::digest::block_api::Buffer<hmac::block_api::HmacCore<Sha256>>>();
+};
 
 /// The stored form of a key secret: its HMAC and the pepper version used.
 ///
@@ -286,8 +304,8 @@ impl Peppers {
                 None => return HashCheck::UnknownPepper,
             }
         };
-        // ring computes the tag and compares it in constant time.
-        if hmac::verify(&pepper.key, secret, &stored.digest).is_err() {
+        // `verify_slice` compares the tags in constant time.
+        if pepper.mac(secret).verify_slice(&stored.digest).is_err() {
             HashCheck::Mismatch
         } else if pepper.version == self.current.version {
             HashCheck::Match
@@ -321,9 +339,34 @@ mod tests {
 
     #[test]
     fn hash_is_hmac_sha256_of_the_secret() {
-        let pepper = Pepper::new(1, &[0x0b; 32]).unwrap();
-        let expected = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &[0x0b; 32]), b"Hi There");
-        assert_eq!(pepper.hash(b"Hi There").digest(), expected.as_ref());
+        // RFC 4231, test case 6: a key longer than the block.
+        let pepper = Pepper::new(1, &[0xaa; 131]).unwrap();
+        let digest = pepper.hash(b"Test Using Larger Than Block-Size Key - Hash Key First");
+        let hex: String = digest.digest().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+
+        // The same tags as ring's HMAC, over keys and secrets of every
+        // length around the block and padding boundaries.
+        for key_len in [32, 55, 56, 63, 64, 65, 128] {
+            let key: Vec<u8> = (0..key_len).map(|i| (i * 7 + 3) as u8).collect();
+            let pepper = Pepper::new(1, &key).unwrap();
+            let ring_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key);
+            for secret_len in 0..=130 {
+                let secret: Vec<u8> = (0..secret_len).map(|i| (i * 13 + key_len) as u8).collect();
+                let expected = ring::hmac::sign(&ring_key, &secret);
+                let hash = pepper.hash(&secret);
+                assert_eq!(hash.digest(), expected.as_ref(), "{key_len} {secret_len}");
+                let peppers = Peppers::new(Pepper::new(1, &key).unwrap());
+                assert_eq!(peppers.check(&secret, &hash), HashCheck::Match);
+                let mut wrong = *hash.digest();
+                wrong[31] ^= 1;
+                let wrong = KeyHash::from_parts(1, wrong);
+                assert_eq!(peppers.check(&secret, &wrong), HashCheck::Mismatch);
+            }
+        }
     }
 
     #[test]
