@@ -2,32 +2,49 @@
 # HTTP load on loopback: the same handler unprotected, behind the adapter
 # verifying an API key, an HS256 access token and an EdDSA access token,
 # on actix-web (CredentialAuth, SERVER=actix, the default) or hyper 1
-# (CredentialLayer, SERVER=hyper). wrk and the server share the machine, so the cases run
-# alternately, ROUNDS times each, and are compared by their medians.
+# (CredentialLayer, SERVER=hyper).
 #
-#   benches/http-load.sh                        # 3 rounds of 5 s per case
-#   ROUNDS=5 DURATION=10 benches/http-load.sh
-#   WORKERS=2 THREADS=2 CONNECTIONS=64 benches/http-load.sh
+# wrk and the servers share the machine, whose speed drifts by tens of
+# percent over seconds. Two ways to compare despite that:
+#
+# - MODE=paired (the default): two server processes, A and B, each with
+#   one worker. Every run loads the open route of one and a protected
+#   route of the other at the same moment, with one wrk each, so both
+#   see the same machine; the processes swap roles every round. Each
+#   run's ratio of the two rates, and of the two servers' CPU time per
+#   request, is kept, and the medians over the rounds reported.
+# - MODE=sequential: one server; the cases run one after another,
+#   ROUNDS times each, and their median rates are compared.
+#
+#   benches/http-load.sh                        # paired, 5 rounds of 3 s
+#   ROUNDS=11 DURATION=3 benches/http-load.sh
+#   MODE=sequential WORKERS=2 THREADS=2 CONNECTIONS=64 benches/http-load.sh
 #   TOKEN_CACHE=0 benches/http-load.sh          # every token verified in full
 #   SERVER=hyper benches/http-load.sh           # the tower layer on hyper 1
+#   PROFILE=release benches/http-load.sh        # without link-time optimization
+#
+# The servers are built with the workspace's `production` profile (fat
+# LTO, one codegen unit) unless PROFILE names another.
 #
 # Needs wrk (installed from Debian's packages when missing). Traffic goes
 # to 127.0.0.1 only; every run is bounded by DURATION.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5}
+MODE=${MODE:-paired}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 TOKEN_CACHE=${TOKEN_CACHE:-1}
 SERVER=${SERVER:-actix}
+PROFILE=${PROFILE:-production}
 PORT=${PORT:-18181}
-# One server per case, each serving the handler on /hello.
-OPEN="http://127.0.0.1:${PORT}/hello"
-PROTECTED="http://127.0.0.1:$((PORT + 1))/hello"
-PROTECTED_EDDSA="http://127.0.0.1:$((PORT + 2))/hello"
+case "$MODE" in
+  paired | sequential) ;;
+  *) echo "MODE must be paired or sequential" >&2; exit 2 ;;
+esac
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "==> installing wrk from Debian's packages"
@@ -42,30 +59,37 @@ case "$SERVER" in
   hyper) package=credential-hyper example=bench-server-hyper ;;
   *) echo "SERVER must be actix or hyper" >&2; exit 2 ;;
 esac
-echo "==> building the $SERVER bench server (release)"
-server=$(cargo build --release --quiet -p "$package" --example "$example" \
+echo "==> building the $SERVER bench server (profile $PROFILE)"
+server=$(cargo build --profile "$PROFILE" --quiet -p "$package" --example "$example" \
   --message-format=json | grep -o "\"executable\":\"[^\"]*${example}\"" | cut -d'"' -f4)
 [ -x "$server" ] || { echo "bench server not built" >&2; exit 1; }
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/credential-http-load.XXXXXX")
-server_args=(--bind "127.0.0.1:${PORT}" --workers "$WORKERS" --credentials "$scratch/credentials")
-[ "$TOKEN_CACHE" = 1 ] || server_args+=(--no-token-cache)
-"$server" "${server_args[@]}" &
-server_pid=$!
+server_pids=()
 cleanup() {
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
+  for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${server_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$scratch"
 }
 trap cleanup EXIT
 
-for _ in $(seq 1 100); do
-  [ -s "$scratch/credentials" ] && break
-  sleep 0.1
-done
-[ -s "$scratch/credentials" ] || { echo "bench server did not start" >&2; exit 1; }
-# shellcheck disable=SC1091 # written by the bench server
-. "$scratch/credentials"
+# Server `name` on ports base..base+2, each serving the handler on /hello:
+# unprotected, behind the adapter for API keys and HS256 tokens, behind
+# one for EdDSA tokens. Its credentials end up in $scratch/name.
+start_server() {
+  local name=$1 base=$2
+  local args=(--bind "127.0.0.1:${base}" --workers "$WORKERS" --credentials "$scratch/$name")
+  [ "$TOKEN_CACHE" = 1 ] || args+=(--no-token-cache)
+  "$server" "${args[@]}" &
+  server_pids+=($!)
+  eval "pid_$name=$!"
+  for _ in $(seq 1 100); do
+    [ -s "$scratch/$name" ] && return 0
+    sleep 0.1
+  done
+  echo "bench server $name did not start" >&2
+  exit 1
+}
 
 # The status of GET url with one extra header line, over bash's /dev/tcp.
 status_of() {
@@ -80,82 +104,165 @@ status_of() {
   echo "$line" | cut -d' ' -f2
 }
 
-# The middleware is really on: refusals without a credential, passes with.
-[ "$(status_of "$OPEN" "")" = 200 ] || { echo "the open route did not answer 200" >&2; exit 1; }
-[ "$(status_of "$PROTECTED" "")" = 401 ] || { echo "the protected route let a request without a credential through" >&2; exit 1; }
-[ "$(status_of "$PROTECTED" "X-API-Key: ${KEY}"$'\r\n')" = 200 ] || { echo "the protected route refused the key" >&2; exit 1; }
-[ "$(status_of "$PROTECTED" "Authorization: Bearer ${HS256}"$'\r\n')" = 200 ] || { echo "the protected route refused the HS256 token" >&2; exit 1; }
-[ "$(status_of "$PROTECTED_EDDSA" "")" = 401 ] || { echo "the EdDSA route let a request without a credential through" >&2; exit 1; }
-[ "$(status_of "$PROTECTED_EDDSA" "Authorization: Bearer ${EDDSA}"$'\r\n')" = 200 ] || { echo "the EdDSA route refused the token" >&2; exit 1; }
+# The wrk arguments for case `name` against server `server` on `base`.
+case_args() {
+  local name=$1 server=$2 base=$3 KEY HS256 EDDSA
+  # shellcheck disable=SC1090 # written by the bench server
+  . "$scratch/$server"
+  case "$name" in
+    open) echo "http://127.0.0.1:${base}/hello" ;;
+    api_key) printf '%s\n' -H "X-API-Key: ${KEY}" "http://127.0.0.1:$((base + 1))/hello" ;;
+    hs256_token) printf '%s\n' -H "Authorization: Bearer ${HS256}" "http://127.0.0.1:$((base + 1))/hello" ;;
+    eddsa_token) printf '%s\n' -H "Authorization: Bearer ${EDDSA}" "http://127.0.0.1:$((base + 2))/hello" ;;
+  esac
+}
 
-cases=(open api_key hs256_token eddsa_token)
+# The middleware is really on: refusals without a credential, passes with.
+check_server() {
+  local server=$1 base=$2 KEY HS256 EDDSA
+  local open="http://127.0.0.1:${base}/hello"
+  local protected="http://127.0.0.1:$((base + 1))/hello"
+  local eddsa="http://127.0.0.1:$((base + 2))/hello"
+  # shellcheck disable=SC1090 # written by the bench server
+  . "$scratch/$server"
+  [ "$(status_of "$open" "")" = 200 ] || { echo "the open route did not answer 200" >&2; exit 1; }
+  [ "$(status_of "$protected" "")" = 401 ] || { echo "the protected route let a request without a credential through" >&2; exit 1; }
+  [ "$(status_of "$protected" "X-API-Key: ${KEY}"$'\r\n')" = 200 ] || { echo "the protected route refused the key" >&2; exit 1; }
+  [ "$(status_of "$protected" "Authorization: Bearer ${HS256}"$'\r\n')" = 200 ] || { echo "the protected route refused the HS256 token" >&2; exit 1; }
+  [ "$(status_of "$eddsa" "")" = 401 ] || { echo "the EdDSA route let a request without a credential through" >&2; exit 1; }
+  [ "$(status_of "$eddsa" "Authorization: Bearer ${EDDSA}"$'\r\n')" = 200 ] || { echo "the EdDSA route refused the token" >&2; exit 1; }
+}
 
 ticks_per_second=$(getconf CLK_TCK)
 
-# CPU time the server has used so far, in clock ticks (user + system, all
-# threads): fields 14 and 15 of /proc/PID/stat, after the command name.
-server_ticks() {
-  sed 's/^.*) //' "/proc/${server_pid}/stat" | awk '{ print $12 + $13 }'
+# CPU time process `pid` has used so far, in clock ticks (user + system,
+# all threads): fields 14 and 15 of /proc/PID/stat, after the command name.
+ticks_of() {
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
-# One run: "requests/s server-CPU-µs-per-request"; fails on any non-2xx
-# answer. CPU per request barely moves when other work shares the
-# machine, unlike requests per second.
-run() {
-  local name=$1 seconds=$2 out
-  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s")
-  case "$name" in
-    open) args+=("$OPEN") ;;
-    api_key) args+=(-H "X-API-Key: ${KEY}" "$PROTECTED") ;;
-    hs256_token) args+=(-H "Authorization: Bearer ${HS256}" "$PROTECTED") ;;
-    eddsa_token) args+=(-H "Authorization: Bearer ${EDDSA}" "$PROTECTED_EDDSA") ;;
-  esac
-  local before after
-  before=$(server_ticks)
-  out=$(wrk "${args[@]}")
-  after=$(server_ticks)
-  if grep -q "Non-2xx" <<<"$out"; then
+# One wrk run of case `name` against `server` on `base` for `seconds`,
+# into file `out`; fails on any non-2xx answer.
+load() {
+  local name=$1 server=$2 base=$3 seconds=$4 out=$5 args
+  mapfile -t args < <(case_args "$name" "$server" "$base")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" "${args[@]}" >"$out"
+  if grep -q "Non-2xx" "$out"; then
     echo "$name: the server refused requests:" >&2
-    echo "$out" >&2
+    cat "$out" >&2
     exit 1
   fi
-  awk -v ticks=$((after - before)) -v hz="$ticks_per_second" '
+}
+
+# "requests/s server-CPU-µs-per-request" of a finished run.
+summary() {
+  local out=$1 ticks=$2
+  awk -v ticks="$ticks" -v hz="$ticks_per_second" '
     /^Requests\/sec:/ { rps = $2 }
     / requests in / { requests = $1 }
     END { printf "%s %.2f\n", rps, ticks * 1000000 / hz / requests }
-  ' <<<"$out"
+  ' "$out"
 }
 
 median() {
   tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-echo "==> $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $SERVER server, workers $WORKERS, token cache $TOKEN_CACHE, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds"
-for name in "${cases[@]}"; do
-  run "$name" 1 >/dev/null # warm-up
-done
+cases=(open api_key hs256_token eddsa_token)
+declare -A rates cpus ratios cpu_ratios
 
-declare -A rates cpus
-for round in $(seq 1 "$ROUNDS"); do
+if [ "$MODE" = sequential ]; then
+  start_server one "$PORT"
+  check_server one "$PORT"
+  echo "==> $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $SERVER server ($PROFILE), sequential, workers $WORKERS, token cache $TOKEN_CACHE, wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s per run, $ROUNDS rounds"
   for name in "${cases[@]}"; do
-    read -r rps cpu <<<"$(run "$name" "$DURATION")"
-    rates[$name]="${rates[$name]:-} $rps"
-    cpus[$name]="${cpus[$name]:-} $cpu"
-    printf '    round %d  %-12s %10.0f req/s  %7.2f µs server CPU per request\n' "$round" "$name" "$rps" "$cpu"
+    load "$name" one "$PORT" 1 "$scratch/warm-up" # warm-up
   done
-done
+  for round in $(seq 1 "$ROUNDS"); do
+    for name in "${cases[@]}"; do
+      before=$(ticks_of "$pid_one")
+      load "$name" one "$PORT" "$DURATION" "$scratch/run"
+      after=$(ticks_of "$pid_one")
+      read -r rps cpu <<<"$(summary "$scratch/run" $((after - before)))"
+      rates[$name]="${rates[$name]:-} $rps"
+      cpus[$name]="${cpus[$name]:-} $cpu"
+      printf '    round %d  %-12s %10.0f req/s  %7.2f µs server CPU per request\n' "$round" "$name" "$rps" "$cpu"
+    done
+  done
+  open_rate=$(median <<<"${rates[open]}")
+  open_cpu=$(median <<<"${cpus[open]}")
+  for name in "${cases[@]}"; do
+    ratios[$name]=$(awk -v r="$(median <<<"${rates[$name]}")" -v o="$open_rate" 'BEGIN { print r / o }')
+    cpu_ratios[$name]=$(awk -v c="$(median <<<"${cpus[$name]}")" -v o="$open_cpu" 'BEGIN { print o / c }')
+  done
+else
+  start_server a "$PORT"
+  start_server b "$((PORT + 10))"
+  check_server a "$PORT"
+  check_server b "$((PORT + 10))"
+  echo "==> $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $SERVER servers ($PROFILE), paired, workers $WORKERS each, token cache $TOKEN_CACHE, two wrk -t$THREADS -c$CONNECTIONS at once, ${DURATION}s per run, $ROUNDS rounds"
+  for name in "${cases[@]}"; do
+    load "$name" a "$PORT" 1 "$scratch/warm-up" # warm-up
+    load "$name" b "$((PORT + 10))" 1 "$scratch/warm-up"
+  done
+  ratios[open]=1
+  for round in $(seq 1 "$ROUNDS"); do
+    # Odd rounds: A serves the open route, B the protected one; even
+    # rounds the other way round.
+    if ((round % 2)); then
+      open_server=a open_base=$PORT other=b other_base=$((PORT + 10))
+    else
+      open_server=b open_base=$((PORT + 10)) other=a other_base=$PORT
+    fi
+    open_pid_var=pid_$open_server other_pid_var=pid_$other
+    for name in api_key hs256_token eddsa_token; do
+      open_before=$(ticks_of "${!open_pid_var}")
+      other_before=$(ticks_of "${!other_pid_var}")
+      load open "$open_server" "$open_base" "$DURATION" "$scratch/open" &
+      open_load=$!
+      load "$name" "$other" "$other_base" "$DURATION" "$scratch/run"
+      wait "$open_load"
+      open_after=$(ticks_of "${!open_pid_var}")
+      other_after=$(ticks_of "${!other_pid_var}")
+      read -r open_rps open_cpu <<<"$(summary "$scratch/open" $((open_after - open_before)))"
+      read -r rps cpu <<<"$(summary "$scratch/run" $((other_after - other_before)))"
+      ratio=$(awk -v r="$rps" -v o="$open_rps" 'BEGIN { print r / o }')
+      cpu_ratio=$(awk -v c="$cpu" -v o="$open_cpu" 'BEGIN { print o / c }')
+      rates[open]="${rates[open]:-} $open_rps"
+      cpus[open]="${cpus[open]:-} $open_cpu"
+      rates[$name]="${rates[$name]:-} $rps"
+      cpus[$name]="${cpus[$name]:-} $cpu"
+      ratios[$name]="${ratios[$name]:-} $ratio"
+      cpu_ratios[$name]="${cpu_ratios[$name]:-} $cpu_ratio"
+      printf '    round %d  %-12s %9.0f req/s %6.2f µs CPU/req | open beside it %9.0f req/s %6.2f µs CPU/req | %5.1f%% %5.1f%%\n' \
+        "$round" "$name" "$rps" "$cpu" "$open_rps" "$open_cpu" \
+        "$(awk -v r="$ratio" 'BEGIN { print 100 * r }')" "$(awk -v r="$cpu_ratio" 'BEGIN { print 100 * r }')"
+    done
+  done
+  cpu_ratios[open]=1
+  for name in api_key hs256_token eddsa_token; do
+    ratios[$name]=$(median <<<"${ratios[$name]}")
+    cpu_ratios[$name]=$(median <<<"${cpu_ratios[$name]}")
+  done
+fi
 
-open_rate=$(median <<<"${rates[open]}")
-open_cpu=$(median <<<"${cpus[open]}")
 echo
 printf '%-12s %12s %9s   %14s %9s\n' case "median req/s" "vs open" "CPU µs/req" "vs open"
 for name in "${cases[@]}"; do
   rate=$(median <<<"${rates[$name]}")
   cpu=$(median <<<"${cpus[$name]}")
-  awk -v n="$name" -v r="$rate" -v c="$cpu" -v orate="$open_rate" -v ocpu="$open_cpu" 'BEGIN {
-    printf "%-12s %12.0f %8.1f%%   %14.2f %8.1f%%\n", n, r, 100 * r / orate, c, 100 * ocpu / c
+  awk -v n="$name" -v r="$rate" -v ratio="${ratios[$name]}" -v c="$cpu" -v cratio="${cpu_ratios[$name]}" 'BEGIN {
+    printf "%-12s %12.0f %8.1f%%   %14.2f %8.1f%%\n", n, r, 100 * ratio, c, 100 * cratio
   }'
 done
-echo "(CPU \"vs open\": the open route's server CPU per request over this one's,"
-echo " the throughput ratio to expect when the server has a core to itself)"
+if [ "$MODE" = paired ]; then
+  echo "(\"vs open\": the median over rounds of each run's rate over the open"
+  echo " route's rate at the same moment; CPU \"vs open\": likewise, the open"
+  echo " route's server CPU per request over this one's, the throughput ratio"
+  echo " to expect when each server has a core to itself)"
+else
+  echo "(\"vs open\": median rates; CPU \"vs open\": the open route's server CPU"
+  echo " per request over this one's, the throughput ratio to expect when the"
+  echo " server has a core to itself)"
+fi
 echo "==> load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
