@@ -180,7 +180,13 @@ impl<S: KeyStore + ?Sized> KeyVerifier<S> {
     fn is_stale(&self, record: &KeyRecord, now: OffsetDateTime) -> bool {
         record
             .last_used_at
-            .is_none_or(|last| now - last >= self.last_used_granularity)
+            // `last + granularity <= now`, which is `now - last >=
+            // granularity` with one date addition instead of a subtraction
+            // of two; a sum past the calendar's end is never due.
+            .is_none_or(|last| {
+                last.checked_add(self.last_used_granularity)
+                    .is_some_and(|due| due <= now)
+            })
     }
 
     /// Whether a success for `record` needs the rate limiter or a store
