@@ -291,3 +291,37 @@ async fn a_token_without_kid_is_never_taken_from_the_cache() {
         Reason::UnknownSigningKey
     );
 }
+
+#[tokio::test]
+async fn a_token_refused_for_its_claims_is_refused_every_time() {
+    let f = fixture(Algorithm::EdDSA, DEFAULT_CACHE_CAPACITY);
+    let key = held_key(&f);
+    let header = r#"{"alg":"EdDSA","kid":"k1","typ":"at+jwt"}"#;
+    let good = claims_json();
+    let cases = [
+        (
+            good.replace(ISSUER, "https://elsewhere.example.com"),
+            Reason::WrongIssuer,
+        ),
+        (
+            good.replace(AUDIENCE, "https://other.example.com"),
+            Reason::WrongAudience,
+        ),
+        (good.replace(r#""sub":"acme","#, ""), Reason::InvalidClaims),
+    ];
+    for (claims, expected) in &cases {
+        assert_ne!(claims, &good);
+        let token = craft(header, claims, &key);
+        for presentation in 0..3 {
+            assert_eq!(
+                reason(&f.verifier, &token, None).await,
+                Some(*expected),
+                "{presentation}: {claims}"
+            );
+        }
+    }
+    // The same key and header with valid claims: kept, and accepted again.
+    let token = craft(header, &good, &key);
+    assert_eq!(reason(&f.verifier, &token, None).await, None);
+    assert_eq!(reason(&f.verifier, &token, None).await, None);
+}
