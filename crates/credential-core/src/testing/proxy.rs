@@ -126,9 +126,12 @@ async fn accept(
             let Ok(mut server) = TcpStream::connect(target).await else {
                 return;
             };
+            // A change is looked at before any byte is forwarded: once
+            // `freeze` returns, nothing written after it goes through.
             let frozen = tokio::select! {
-                _ = copy_bidirectional(&mut client, &mut server) => false,
+                biased;
                 _ = changed.changed() => mode.load(Ordering::SeqCst) == FREEZE,
+                _ = copy_bidirectional(&mut client, &mut server) => false,
             };
             if frozen {
                 // Both ends stay open, silent, until the next change.
